@@ -1,0 +1,263 @@
+"""The pipeline: read → segment → translate → summarise → check → `Brief`.
+
+`Brief` is the one result every renderer consumes; `Brief.to_dict()` is the stable JSON shape
+documented in the README.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from . import __version__
+from .check import Finding, check_summaries, check_translation
+from .config import DEFAULT_TRANSLATION_MODEL, Settings, resolve_settings
+from .document import Document, Metadata, decode, parse, read_source
+from .engine import Engine, load_engine
+from .errors import UsageError
+from .models import resolve
+from .prompts import CHUNK_PROMPT, load_prompts, select_tiers
+from .summarise import Summaries, summarise as summarise_text
+from .translate import TranslatedParagraph, TranslatedSentence, translate_documents, translation_params
+
+#: The language pairs the default models cover. Other pairs need --translation-model.
+SOURCE_LANGUAGES = ("nl",)
+TARGET_LANGUAGES = ("en",)
+
+
+class Progress(Protocol):
+    """Where the pipeline reports what it is doing; the CLI shows it on stderr."""
+
+    def stage(self, description: str) -> None: ...
+
+    def advance(self, count: int) -> None: ...
+
+
+class _Silent:
+    def stage(self, description: str) -> None:
+        pass
+
+    def advance(self, count: int) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class Brief:
+    """A briefed article: metadata, aligned translation, tiers, findings and provenance."""
+
+    source_language: str
+    target_language: str
+    metadata: Metadata
+    paragraphs: tuple[TranslatedParagraph, ...]
+    summaries: Summaries | None
+    findings: tuple[Finding, ...]
+    provenance: dict[str, Any] = field(default_factory=dict)
+    #: The detected language and its confidence, when the language was detected.
+    detected: dict[str, Any] | None = None
+    #: False when the text was already in the target language (`summarise`).
+    translated: bool = True
+
+    @property
+    def translation(self) -> str:
+        return "\n\n".join(paragraph.translation for paragraph in self.paragraphs)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document: stable keys, documented in the README."""
+        return {
+            "source_language": self.source_language,
+            "target_language": self.target_language,
+            "metadata": {**self.metadata.as_dict(), "detected_language": self.detected},
+            "paragraphs": [
+                {
+                    "index": paragraph.index,
+                    "kind": paragraph.kind,
+                    "source": paragraph.source,
+                    "translation": paragraph.translation,
+                    "sentences": [
+                        {"source": sentence.source, "translation": sentence.translation}
+                        for sentence in paragraph.sentences
+                    ],
+                }
+                for paragraph in self.paragraphs
+            ],
+            "translation": self.translation,
+            "summaries": {tier.name: tier.value for tier in self.summaries.tiers} if self.summaries else {},
+            "findings": [finding.as_dict() for finding in self.findings],
+            "provenance": self.provenance,
+        }
+
+
+def read_document(
+    source: str | Path,
+    *,
+    source_lang: str = "auto",
+    expected: str = "nl",
+    text: str | None = None,
+) -> tuple[Document, dict[str, Any] | None]:
+    """Read and parse one article (path or ``-``), confirming its language when asked to detect.
+
+    Returns the document and the detection ({language, confidence}) when one was made.
+    """
+    if text is None:
+        data, name = read_source(source)
+        text, encoding = decode(data, name)
+    else:
+        name, encoding = str(source), "utf-8"
+    language = expected if source_lang == "auto" else source_lang
+    document = parse(text, language=language, source_name=name, encoding=encoding)
+    detected = None
+    if source_lang == "auto":
+        from .detect import confirm_language
+
+        found = confirm_language(document.text, expected, name)
+        detected = {"language": found.language, "confidence": round(found.confidence, 4)}
+    return document, detected
+
+
+def check_languages(settings: Settings, source_lang: str, target_lang: str) -> None:
+    """Refuse language pairs the configured models do not cover."""
+    if target_lang not in TARGET_LANGUAGES:
+        raise UsageError(f"target language {target_lang!r} is not supported yet", hint="use --target-lang en")
+    if source_lang not in ("auto", *SOURCE_LANGUAGES) and settings.translation_model == DEFAULT_TRANSLATION_MODEL:
+        raise UsageError(
+            f"the default translation model translates Dutch (nl), not {source_lang!r}",
+            hint="pass --translation-model with a model for that language",
+        )
+
+
+def _engine(settings: Settings, role: str) -> Engine:
+    name = settings.translation_model if role == "translation" else settings.summary_model
+    return load_engine(
+        resolve(name), role=role, device=settings.device, offline=settings.offline,
+        max_batch_tokens=settings.max_batch_tokens, batch_size=settings.batch_size,
+    )
+
+
+def make_brief(
+    document: Document,
+    *,
+    settings: Settings | None = None,
+    tiers: str | None = None,
+    translate: bool = True,
+    summarise: bool = True,
+    detected: dict[str, Any] | None = None,
+    target_lang: str = "en",
+    progress: Progress | None = None,
+    engines: dict[str, Engine] | None = None,
+) -> Brief:
+    """Translate and/or summarise a parsed document.
+
+    `translate=False` treats the text as already in the target language (`wirebrief summarise`).
+    `engines` may supply ready engines by role ("translation", "summary"), e.g. a fake in tests.
+    """
+    settings = settings or resolve_settings()
+    progress = progress or _Silent()
+    engines = dict(engines or {})
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+    provenance: dict[str, Any] = {"wirebrief_version": __version__, "models": {}, "generation": {}}
+
+    # Prompts are read and tiers checked before any model loads: a typo costs no waiting.
+    prompts = load_prompts(settings.prompts_dir) if summarise else {}
+    chosen = select_tiers(prompts, tiers) if summarise else []
+
+    if translate:
+        progress.stage("Loading translation model")
+        engine = engines.get("translation") or _engine(settings, "translation")
+        params = translation_params(num_beams=settings.num_beams)
+        progress.stage(f"Translating {document.sentence_count} sentences")
+        step = time.perf_counter()
+        [paragraphs] = translate_documents([document], engine, params, progress.advance)
+        timings["translate_seconds"] = time.perf_counter() - step
+        provenance["models"]["translation"] = engine.describe()
+        provenance["generation"]["translation"] = params.as_dict()
+    else:
+        paragraphs = [
+            TranslatedParagraph(
+                paragraph.index, paragraph.kind, paragraph.text,
+                tuple(TranslatedSentence(sentence, sentence) for sentence in paragraph.sentences),
+            )
+            for paragraph in document.paragraphs
+        ]
+    findings = check_translation([len(p.sentences) for p in document.paragraphs], paragraphs) if translate else []
+
+    summaries = None
+    if chosen:
+        progress.stage("Loading summary model")
+        engine = engines.get("summary") or _engine(settings, "summary")
+        progress.stage(f"Summarising: {', '.join(prompt.name for prompt in chosen)}")
+        step = time.perf_counter()
+        summaries = summarise_text(
+            [paragraph.translation for paragraph in paragraphs], chosen, engine, prompts[CHUNK_PROMPT],
+            language=target_lang, progress=progress.advance,
+        )
+        timings["summarise_seconds"] = time.perf_counter() - step
+        provenance["models"]["summary"] = engine.describe()
+        provenance["generation"].update({prompt.name: prompt.params.as_dict() for prompt in chosen})
+        provenance["prompts"] = {prompt.name: str(prompt.path) for prompt in chosen}
+        provenance["summary_input"] = {"chunks_condensed": summaries.chunks, "condense_rounds": summaries.rounds}
+        findings += check_summaries(summaries)
+
+    timings["total_seconds"] = time.perf_counter() - started
+    provenance["timings"] = {name: round(value, 3) for name, value in timings.items()}
+    return Brief(
+        source_language=document.language if translate else target_lang,
+        target_language=target_lang,
+        metadata=document.metadata,
+        paragraphs=tuple(paragraphs),
+        summaries=summaries,
+        findings=tuple(findings),
+        provenance=provenance,
+        detected=detected,
+        translated=translate,
+    )
+
+
+def brief(
+    source: str | Path,
+    *,
+    settings: Settings | None = None,
+    tiers: str | None = None,
+    source_lang: str = "auto",
+    target_lang: str = "en",
+    progress: Progress | None = None,
+) -> Brief:
+    """Translate an article file (or ``-`` for stdin) and make its tiers: the main job."""
+    settings = settings or resolve_settings()
+    check_languages(settings, source_lang, target_lang)
+    document, detected = read_document(source, source_lang=source_lang)
+    return make_brief(document, settings=settings, tiers=tiers, detected=detected, target_lang=target_lang, progress=progress)
+
+
+def translate(
+    source: str | Path,
+    *,
+    settings: Settings | None = None,
+    source_lang: str = "auto",
+    target_lang: str = "en",
+    progress: Progress | None = None,
+) -> Brief:
+    """Only the translation of an article; the Brief has no summaries."""
+    settings = settings or resolve_settings()
+    check_languages(settings, source_lang, target_lang)
+    document, detected = read_document(source, source_lang=source_lang)
+    return make_brief(document, settings=settings, summarise=False, detected=detected, target_lang=target_lang, progress=progress)
+
+
+def summarise(
+    source: str | Path,
+    *,
+    settings: Settings | None = None,
+    tiers: str | None = None,
+    target_lang: str = "en",
+    progress: Progress | None = None,
+) -> Brief:
+    """Only the tiers, of a text already in the target language."""
+    settings = settings or resolve_settings()
+    check_languages(settings, "auto", target_lang)
+    document, _ = read_document(source, source_lang=target_lang)
+    return make_brief(document, settings=settings, tiers=tiers, translate=False, target_lang=target_lang, progress=progress)
+
+

@@ -1,0 +1,371 @@
+"""The one seam between wirebrief and a model: `Engine.generate(texts, params)`.
+
+Translation and summaries are both built on it. Everything model-specific lives here: loading
+(lazily importing torch and transformers), device and dtype, tokenising, length-sorted batches
+packed by a token budget, and giving results back in input order.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol
+
+from .errors import GenerationError, ModelError, UsageError
+from .models import ModelRef, is_present, missing_model_error
+
+log = logging.getLogger(__name__)
+
+#: Output lengths are rounded up to this step, so that texts of similar length share a batch
+#: and a text gets the same cap, hence the same output, whatever batch it lands in.
+CAP_STEP = 16
+#: Default padded-token budget of one model call (inputs + outputs, times beams).
+DEFAULT_BATCH_TOKENS = {"cpu": 24_576, "mps": 65_536, "cuda": 262_144}
+
+
+@dataclass(frozen=True)
+class GenerationParams:
+    """How to decode. Deterministic: no sampling, so a rerun gives the same text."""
+
+    max_new_tokens: int = 256
+    min_new_tokens: int = 0
+    num_beams: int = 1
+    no_repeat_ngram_size: int = 0
+    repetition_penalty: float = 1.0
+    length_penalty: float = 1.0
+    #: If set, a text's own cap is ceil(length_ratio * input tokens) + length_margin (rounded up
+    #: to CAP_STEP, at most max_new_tokens): a translation far longer than its source is a loop.
+    length_ratio: float | None = None
+    length_margin: int = 0
+
+    def cap_for(self, input_tokens: int) -> int:
+        if self.length_ratio is None:
+            return self.max_new_tokens
+        wanted = math.ceil(self.length_ratio * input_tokens) + self.length_margin
+        return max(1, min(self.max_new_tokens, math.ceil(wanted / CAP_STEP) * CAP_STEP))
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Generation:
+    """One output: its text, its size in tokens, and whether it stopped at its cap."""
+
+    text: str
+    input_tokens: int
+    output_tokens: int
+    hit_limit: bool
+
+
+ProgressCallback = Callable[[int], None]
+
+
+class Engine(Protocol):
+    """What every backend implements. Callers never see a tokenizer or a tensor."""
+
+    #: Where the model came from (local folder or hub id), for provenance.
+    model: str
+    #: The longest input, in tokens, the model takes; longer texts must be split by the caller.
+    max_input_tokens: int
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]: ...
+
+    def generate(
+        self,
+        texts: Sequence[str],
+        params: GenerationParams,
+        progress: ProgressCallback | None = None,
+    ) -> list[Generation]: ...
+
+    def describe(self) -> dict[str, Any]: ...
+
+
+def plan_batches(
+    lengths: Sequence[int],
+    caps: Sequence[int],
+    *,
+    max_batch_tokens: int,
+    num_beams: int = 1,
+    max_batch_size: int | None = None,
+) -> list[list[int]]:
+    """Group text indices into batches: longest first, equal caps together, within budget.
+
+    A batch costs (longest input + cap) x size x beams padded tokens. Sorting by length keeps
+    padding small; a text alone is always a batch even if it is over the budget.
+    """
+    order = sorted(range(len(lengths)), key=lambda i: (-caps[i], -lengths[i], i))
+    batches: list[list[int]] = []
+    current: list[int] = []
+    longest = 0
+    for index in order:
+        candidate_longest = max(longest, lengths[index])
+        cost = (candidate_longest + caps[index]) * (len(current) + 1) * num_beams
+        full = (
+            not current
+            or caps[current[0]] != caps[index]
+            or cost > max_batch_tokens
+            or (max_batch_size is not None and len(current) >= max_batch_size)
+        )
+        if full and current:
+            batches.append(current)
+            current, candidate_longest = [], lengths[index]
+        current.append(index)
+        longest = candidate_longest
+    if current:
+        batches.append(current)
+    return batches
+
+
+# --------------------------------------------------------------------------------------------
+# Hugging Face transformers + torch
+
+
+def resolve_device(requested: str) -> str:
+    import torch
+
+    if requested == "auto":
+        if torch.cuda.is_available():
+            return "cuda"
+        if torch.backends.mps.is_available():
+            return "mps"
+        return "cpu"
+    if requested == "cuda" and not torch.cuda.is_available():
+        raise UsageError("--device cuda was asked for, but torch sees no CUDA device")
+    if requested == "mps" and not torch.backends.mps.is_available():
+        raise UsageError("--device mps was asked for, but torch sees no Apple GPU")
+    return requested
+
+
+def resolve_dtype(requested: str, device: str):  # -> torch.dtype
+    import torch
+
+    if requested == "auto":
+        # bf16 halves memory and doubles speed on modern GPUs; fp16 is never chosen because
+        # T5 activations overflow it. On CPU and MPS float32 is the safe and fast choice.
+        if device == "cuda" and torch.cuda.is_bf16_supported():
+            return torch.bfloat16
+        return torch.float32
+    try:
+        return {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[requested]
+    except KeyError:
+        raise UsageError(f"unknown dtype {requested!r}; use auto, float32, bfloat16 or float16") from None
+
+
+class HuggingFaceEngine:
+    """A seq2seq model (Marian, T5, ...) through `AutoModelForSeq2SeqLM`."""
+
+    def __init__(
+        self,
+        ref: ModelRef,
+        *,
+        role: str = "translation",
+        device: str = "auto",
+        dtype: str = "auto",
+        offline: bool = False,
+        max_batch_tokens: int | None = None,
+        batch_size: int | None = None,
+    ) -> None:
+        self.ref = ref
+        self.model = ref.location
+        self.role = role
+        self.device = resolve_device(device)
+        self.dtype = resolve_dtype(dtype, self.device)
+        self.max_batch_tokens = max_batch_tokens or DEFAULT_BATCH_TOKENS.get(self.device, 24_576)
+        self.batch_size = batch_size
+        started = time.perf_counter()
+        self._tokenizer, self._model = self._load(offline)
+        self.load_seconds = time.perf_counter() - started
+        self.max_input_tokens = self._input_limit()
+        # Marian's tokenizer decodes with the source-language sentencepiece model unless told
+        # otherwise (transformers 5); its output is in the target language.
+        self._decode_options = {"use_source_tokenizer": False} if hasattr(self._tokenizer, "spm_target") else {}
+
+    def _load(self, offline: bool):
+        from huggingface_hub.errors import HFValidationError, LocalEntryNotFoundError
+        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+        local_only = offline or self.ref.is_local
+        if offline and not is_present(self.ref):
+            raise missing_model_error(self.ref, self.role, offline=True)
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(self.ref.location, local_files_only=local_only)
+            try:
+                model = AutoModelForSeq2SeqLM.from_pretrained(
+                    self.ref.location, local_files_only=local_only, dtype=self.dtype,
+                    use_safetensors=True,
+                )
+            except OSError as error:
+                if "safetensors" not in str(error) and "model.safetensors" not in str(error):
+                    raise
+                # Older repositories ship only pytorch_model.bin; torch loads it weights-only.
+                model = AutoModelForSeq2SeqLM.from_pretrained(
+                    self.ref.location, local_files_only=local_only, dtype=self.dtype
+                )
+        except (LocalEntryNotFoundError, HFValidationError):
+            raise missing_model_error(self.ref, self.role, offline=offline) from None
+        except OSError as error:
+            if not self.ref.is_local and not is_present(self.ref):
+                raise missing_model_error(self.ref, self.role, offline=offline) from None
+            raise ModelError(f"{self.role} model {self.model} cannot be loaded: {_first_line(error)}") from None
+        except ValueError as error:
+            raise ModelError(f"{self.role} model {self.model} cannot be loaded: {_first_line(error)}") from None
+        if not getattr(model.config, "is_encoder_decoder", False):
+            raise ModelError(f"{self.role} model {self.model} is not an encoder-decoder (seq2seq) model")
+        model.to(self.device)
+        model.eval()
+        return tokenizer, model
+
+    def _input_limit(self) -> int:
+        limit = getattr(self._tokenizer, "model_max_length", None)
+        if not limit or limit > 100_000:  # transformers' "no limit" sentinel is ~1e30
+            limit = getattr(self._model.config, "max_position_embeddings", None) or 512
+        return int(limit)
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        if not texts:
+            return []
+        encoded = self._tokenizer(list(texts), add_special_tokens=True, truncation=False)
+        return [len(ids) for ids in encoded["input_ids"]]
+
+    def describe(self) -> dict[str, Any]:
+        config = self._model.config
+        return {
+            "engine": "transformers",
+            "model": self.model,
+            "architecture": (config.architectures or [type(self._model).__name__])[0],
+            "revision": getattr(config, "_commit_hash", None),
+            "device": self.device,
+            "dtype": str(self.dtype).removeprefix("torch."),
+            "load_seconds": round(self.load_seconds, 3),
+        }
+
+    def generate(
+        self,
+        texts: Sequence[str],
+        params: GenerationParams,
+        progress: ProgressCallback | None = None,
+    ) -> list[Generation]:
+        lengths = self.count_tokens(texts)
+        for text, length in zip(texts, lengths):
+            if length > self.max_input_tokens:
+                # Callers split long texts first; reaching this would mean silent truncation.
+                raise GenerationError(
+                    f"an input of {length} tokens exceeds the {self.max_input_tokens}-token limit "
+                    f"of {self.model}: {text[:60]!r}..."
+                )
+        caps = [params.cap_for(length) for length in lengths]
+        results: list[Generation | None] = [None] * len(texts)
+        pending = plan_batches(
+            lengths, caps, max_batch_tokens=self.max_batch_tokens,
+            num_beams=params.num_beams, max_batch_size=self.batch_size,
+        )
+        while pending:
+            batch = pending.pop(0)
+            try:
+                outputs = self._generate_batch([texts[i] for i in batch], caps[batch[0]], params)
+            except _OutOfMemory:
+                if len(batch) == 1:
+                    raise GenerationError(
+                        f"out of memory on {self.device} generating one text of {lengths[batch[0]]} tokens"
+                    ) from None
+                # Halve the batch, and keep the smaller budget for the rest of the run.
+                self.max_batch_tokens = max(1, self.max_batch_tokens // 2)
+                log.warning("out of memory on %s; batch budget lowered to %d tokens", self.device, self.max_batch_tokens)
+                half = len(batch) // 2
+                pending[:0] = [batch[:half], batch[half:]]
+                continue
+            for index, (text, produced, finished) in zip(batch, outputs):
+                results[index] = Generation(
+                    text=text,
+                    input_tokens=lengths[index],
+                    output_tokens=produced,
+                    hit_limit=not finished,
+                )
+            if progress is not None:
+                progress(len(batch))
+        return [result for result in results if result is not None]
+
+    def _generate_batch(self, texts: list[str], cap: int, params: GenerationParams) -> list[tuple[str, int, bool]]:
+        import torch
+
+        encoded = self._tokenizer(texts, return_tensors="pt", padding=True, truncation=False).to(self.device)
+        config = copy.deepcopy(self._model.generation_config)
+        config.update(
+            max_new_tokens=cap,
+            max_length=None,
+            min_new_tokens=min(params.min_new_tokens, cap),
+            num_beams=params.num_beams,
+            no_repeat_ngram_size=params.no_repeat_ngram_size,
+            repetition_penalty=params.repetition_penalty,
+            length_penalty=params.length_penalty,
+            early_stopping=params.num_beams > 1,
+            do_sample=False,
+        )
+        try:
+            with torch.inference_mode():
+                sequences = self._model.generate(**encoded, generation_config=config)
+        except torch.OutOfMemoryError:
+            raise _OutOfMemory() from None
+        except RuntimeError as error:
+            if "out of memory" in str(error).lower():
+                raise _OutOfMemory() from None
+            raise GenerationError(f"generation failed on {self.device}: {_first_line(error)}") from None
+        eos = config.eos_token_id if config.eos_token_id is not None else self._model.config.eos_token_id
+        eos_ids = set(eos) if isinstance(eos, list) else {eos}
+        pad = config.pad_token_id if config.pad_token_id is not None else self._model.config.pad_token_id
+        outputs = []
+        # Generated rows start with the decoder start token; after EOS they are padded. Models
+        # with a forced EOS (Marian) put one in the last slot when they run out of room, so an
+        # EOS there does not count as finishing.
+        for row in sequences[:, 1:].tolist():
+            produced, finished = len(row), False
+            for position, token in enumerate(row):
+                if token in eos_ids:
+                    produced, finished = position, position < cap - 1
+                    break
+            if produced == len(row):
+                while produced and row[produced - 1] == pad:
+                    produced -= 1
+            text = self._tokenizer.decode(row[:produced], skip_special_tokens=True, **self._decode_options)
+            outputs.append((text.strip(), produced, finished))
+        return outputs
+
+
+class _OutOfMemory(Exception):
+    """Raised inside the engine to halve a batch; never leaves it."""
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+_LOADED: dict[tuple[Any, ...], HuggingFaceEngine] = {}
+
+
+def load_engine(
+    ref: ModelRef,
+    *,
+    role: str,
+    device: str = "auto",
+    dtype: str = "auto",
+    offline: bool = False,
+    max_batch_tokens: int | None = None,
+    batch_size: int | None = None,
+) -> HuggingFaceEngine:
+    """Load a model once per process; later calls with the same settings reuse it."""
+    key = (ref.location, device, dtype)
+    engine = _LOADED.get(key)
+    if engine is None:
+        engine = HuggingFaceEngine(ref, role=role, device=device, dtype=dtype, offline=offline)
+        _LOADED[key] = engine
+    engine.role = role
+    engine.batch_size = batch_size
+    if max_batch_tokens:
+        engine.max_batch_tokens = max_batch_tokens
+    return engine

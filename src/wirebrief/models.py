@@ -1,0 +1,101 @@
+"""Model names resolved in one place: aliases, hub ids, local folders, and what is present."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ModelError, ModelNotFoundError, UsageError
+
+#: Short names a user may type, and the hub ids they stand for.
+ALIASES: dict[str, str] = {
+    "opus-mt-nl-en": "Helsinki-NLP/opus-mt-nl-en",
+    "flan-t5-small": "google/flan-t5-small",
+    "flan-t5-base": "google/flan-t5-base",
+    "flan-t5-large": "google/flan-t5-large",
+    "flan-t5-xl": "google/flan-t5-xl",
+}
+_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[\w.-]{1,96}$")
+#: Weight formats we never load (TensorFlow, Flax, Rust, ONNX): skipped by `models pull`.
+_OTHER_FRAMEWORKS = ["*.h5", "*.msgpack", "*.ot", "*.onnx", "tf_model*", "flax_model*", "rust_model*"]
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """A resolved model: a local folder or a hub id, with what the user typed."""
+
+    name: str
+    location: str
+    is_local: bool
+
+    @property
+    def display(self) -> str:
+        return self.location
+
+
+def resolve(name: str) -> ModelRef:
+    """Turn what the user typed into a local folder or a hub id, or say what is valid."""
+    name = name.strip()
+    path = Path(name).expanduser()
+    if path.is_dir():
+        return ModelRef(name, str(path.resolve()), is_local=True)
+    if name in ALIASES:
+        return ModelRef(name, ALIASES[name], is_local=False)
+    looks_like_path = name.startswith((".", "/", "~")) or os.sep in name.replace("/", "", 1)
+    if _HUB_ID.match(name) and not looks_like_path:
+        return ModelRef(name, name, is_local=False)
+    if looks_like_path or path.exists():
+        raise ModelNotFoundError(
+            f"model folder {name} does not exist" if not path.exists() else f"{name} is not a folder",
+            hint="pass a folder made by save_pretrained, or a hub id such as Helsinki-NLP/opus-mt-nl-en",
+        )
+    raise UsageError(
+        f"unknown model {name!r}",
+        hint=f"use a local folder, a hub id (org/name) or one of: {', '.join(ALIASES)}",
+    )
+
+
+def hub_cache_dir() -> str:
+    from huggingface_hub import constants
+
+    return str(constants.HF_HUB_CACHE)
+
+
+def is_present(ref: ModelRef) -> bool:
+    """Whether the model can be loaded without a network: a folder, or in the hub cache."""
+    if ref.is_local:
+        return (Path(ref.location) / "config.json").is_file()
+    from huggingface_hub import try_to_load_from_cache
+
+    return isinstance(try_to_load_from_cache(ref.location, "config.json"), str)
+
+
+def missing_model_error(ref: ModelRef, role: str, *, offline: bool) -> ModelNotFoundError:
+    """The one line a user sees when a model is not there, with how to provide it."""
+    why = "offline mode is on" if offline else "it could not be downloaded"
+    flag = "--translation-model" if role == "translation" else "--summary-model"
+    return ModelNotFoundError(
+        f"{role} model {ref.location} is not in the Hugging Face cache ({hub_cache_dir()}) and {why}",
+        hint=f"run `wirebrief models pull {ref.location}` with internet, or pass {flag} PATH to a local copy",
+    )
+
+
+def pull(name: str) -> Path:
+    """Download a hub model into the standard Hugging Face cache, with progress on stderr."""
+    ref = resolve(name)
+    if ref.is_local:
+        raise UsageError(f"{name} is a local folder; there is nothing to pull")
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError, OfflineModeIsEnabled
+
+    try:
+        return Path(snapshot_download(ref.location, ignore_patterns=_OTHER_FRAMEWORKS))
+    except (OfflineModeIsEnabled, LocalEntryNotFoundError):
+        raise ModelError(
+            f"cannot download {ref.location}: no connection to the Hugging Face hub or offline mode is on",
+            hint="unset HF_HUB_OFFLINE / WIREBRIEF_OFFLINE and check the network",
+        ) from None
+    except HfHubHTTPError as error:
+        raise ModelError(f"cannot download {ref.location}: {error}".splitlines()[0]) from None

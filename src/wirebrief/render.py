@@ -1,0 +1,171 @@
+"""Renderers: pure functions from a `Brief` to text. Rich for a terminal; JSON, Markdown and
+plain text for files and pipes."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # rich is imported by the functions that draw, not by `--help`
+    from rich.console import RenderableType
+
+    from .brief import Brief
+    from .summarise import Tier
+
+FORMATS = ("rich", "json", "markdown", "text")
+
+
+def tier_title(name: str) -> str:
+    return name.replace("_", " ").capitalize()
+
+
+def to_json(brief: Brief) -> str:
+    return json.dumps(brief.to_dict(), ensure_ascii=False, indent=2) + "\n"
+
+
+def _languages(brief: Brief) -> str:
+    if not brief.translated:
+        return f"{brief.target_language} (not translated)"
+    return f"{brief.source_language} → {brief.target_language}"
+
+
+def _models(brief: Brief) -> list[tuple[str, str]]:
+    rows = []
+    for role, info in brief.provenance.get("models", {}).items():
+        rows.append((role, f"{info.get('model')} ({info.get('device')}, {info.get('dtype')})"))
+    return rows
+
+
+def _header_rows(brief: Brief) -> list[tuple[str, str]]:
+    meta = brief.metadata
+    rows = [("Source", meta.source_name or "-"), ("Languages", _languages(brief))]
+    if brief.detected:
+        rows.append(("Detected", f"{brief.detected['language']} ({brief.detected['confidence']:.2f})"))
+    if meta.date:
+        rows.append(("Date", meta.date))
+    if meta.dateline:
+        rows.append(("Dateline", meta.dateline))
+    rows += [(f"{role.capitalize()} model", text) for role, text in _models(brief)]
+    seconds = brief.provenance.get("timings", {}).get("total_seconds")
+    if seconds is not None:
+        rows.append(("Time", f"{seconds:.1f} s"))
+    return rows
+
+
+def _finding_line(finding) -> str:
+    where = []
+    if finding.tier:
+        where.append(finding.tier)
+    if finding.paragraph is not None:
+        where.append(f"paragraph {finding.paragraph + 1}")
+    if finding.sentence is not None:
+        where.append(f"sentence {finding.sentence + 1}")
+    place = f" [{', '.join(where)}]" if where else ""
+    return f"{finding.severity}: {finding.kind}{place}: {finding.detail}"
+
+
+# --------------------------------------------------------------------------------------------
+# Plain text and Markdown
+
+
+def to_text(brief: Brief, *, translation_only: bool = False) -> str:
+    """Plain text; `translation_only` gives just the translation, paragraphs blank-line apart."""
+    if translation_only:
+        return brief.translation + "\n"
+    sections: list[str] = []
+    for tier in brief.summaries.tiers if brief.summaries else ():
+        sections.append(f"{tier_title(tier.name).upper()}\n{_tier_text(tier, bullet='- ')}")
+    if brief.translated:
+        sections.append("TRANSLATION\n" + brief.translation)
+    if brief.findings:
+        sections.append("CHECKS\n" + "\n".join(_finding_line(f) for f in brief.findings))
+    return "\n\n".join(sections) + "\n"
+
+
+def _tier_text(tier: Tier, *, bullet: str) -> str:
+    if tier.items is not None:
+        return "\n".join(f"{bullet}{item}" for item in tier.items)
+    return tier.text
+
+
+def to_markdown(brief: Brief, *, side_by_side: bool = False) -> str:
+    headline = brief.summaries.get("headline") if brief.summaries else None
+    title = headline.text if headline and headline.text else (brief.metadata.source_name or "Brief")
+    lines = [f"# {title}", ""]
+    lines += [f"- **{label}:** {value}" for label, value in _header_rows(brief)]
+    for tier in brief.summaries.tiers if brief.summaries else ():
+        if tier.name == "headline":
+            continue
+        lines += ["", f"## {tier_title(tier.name)}", "", _tier_text(tier, bullet="- ")]
+    if brief.findings:
+        lines += ["", "## Checks", ""] + [f"- {_finding_line(f)}" for f in brief.findings]
+    if brief.translated:
+        lines += ["", "## Translation", ""]
+        for paragraph in brief.paragraphs:
+            if side_by_side:
+                lines += [f"> {paragraph.source}", ""]
+            text = paragraph.translation
+            lines += [f"### {text}" if paragraph.kind == "heading" else text, ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+# --------------------------------------------------------------------------------------------
+# Rich
+
+
+def to_rich(brief: Brief, *, side_by_side: bool = False) -> list[RenderableType]:
+    """The terminal view: header, tiers shortest first, checks, then the translation."""
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
+
+    header = Table.grid(padding=(0, 2))
+    header.add_column(style="bold cyan", no_wrap=True)
+    header.add_column()
+    for label, value in _header_rows(brief):
+        header.add_row(label, value)
+    parts: list[RenderableType] = [Panel(header, title="wirebrief", title_align="left", border_style="cyan")]
+
+    for tier in brief.summaries.tiers if brief.summaries else ():
+        if tier.name == "headline":
+            body: RenderableType = Text(tier.text, style="bold")
+        elif tier.items is not None:
+            body = Text("\n".join(f"• {item}" for item in tier.items))
+        else:
+            body = Text(tier.text)
+        parts.append(Panel(body, title=tier_title(tier.name), title_align="left", border_style="green"))
+
+    if brief.findings:
+        checks = Table(show_header=True, header_style="bold", expand=True)
+        checks.add_column("Severity", no_wrap=True)
+        checks.add_column("Where", no_wrap=True)
+        checks.add_column("Finding")
+        for finding in brief.findings:
+            where = finding.tier or (
+                f"¶{finding.paragraph + 1}" + (f" s{finding.sentence + 1}" if finding.sentence is not None else "")
+                if finding.paragraph is not None else "-"
+            )
+            detail = finding.detail + (f"\n[dim]{finding.source}[/dim]" if finding.source else "")
+            style = "red" if finding.severity == "error" else "yellow"
+            checks.add_row(f"[{style}]{finding.severity}[/{style}]", where, detail)
+        parts.append(Panel(checks, title=f"Checks: {len(brief.findings)} findings", title_align="left", border_style="yellow"))
+    elif brief.translated:
+        parts.append(Panel(Text("no findings", style="green"), title="Checks", title_align="left", border_style="green"))
+
+    if brief.translated:
+        if side_by_side:
+            table = Table(show_header=True, header_style="bold", expand=True, show_lines=True)
+            table.add_column(f"Source ({brief.source_language})", ratio=1)
+            table.add_column(f"Translation ({brief.target_language})", ratio=1)
+            for paragraph in brief.paragraphs:
+                style = "bold" if paragraph.kind == "heading" else ""
+                table.add_row(Text(paragraph.source, style=style), Text(paragraph.translation, style=style))
+            parts.append(table)
+        else:
+            body = Text()
+            for number, paragraph in enumerate(brief.paragraphs):
+                if number:
+                    body.append("\n\n")
+                body.append(paragraph.translation, style="bold" if paragraph.kind == "heading" else "")
+            parts.append(Panel(body, title="Translation", title_align="left"))
+    return parts
