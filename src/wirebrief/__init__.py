@@ -14,12 +14,12 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
-    "Brief": "brief",
-    "brief": "brief",
-    "make_brief": "brief",
-    "read_document": "brief",
-    "summarise": "brief",
-    "translate": "brief",
+    "Brief": "pipeline",
+    "brief": "pipeline",
+    "make_brief": "pipeline",
+    "read_document": "pipeline",
+    "summarise": "pipeline",
+    "translate": "pipeline",
     "Settings": "config",
     "resolve_settings": "config",
     "Document": "document",
@@ -53,7 +53,7 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:
-    from .brief import Brief, brief, make_brief, read_document, summarise, translate
+    from .pipeline import Brief, brief, make_brief, read_document, summarise, translate
     from .check import Finding
     from .config import Settings, resolve_settings
     from .document import Document, Metadata, Paragraph

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Literal
 
-from .summarise import Summaries
-from .translate import TranslatedParagraph
+from .summaries import Summaries
+from .translation import TranslatedParagraph
 
 Severity = Literal["error", "warning"]
 

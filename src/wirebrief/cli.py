@@ -232,7 +232,7 @@ side_option = click.option("--side-by-side", is_flag=True, help="Show each sourc
 def brief(source: str, source_lang: str, target_lang: str, tiers: str | None, output_format: str | None,
           side_by_side: bool, quiet: bool, **flags: Any) -> None:
     """Translate SOURCE and brief it at every depth."""
-    from .brief import brief as run_brief
+    from .pipeline import brief as run_brief
 
     settings = _settings(**flags)
     result = _run(run_brief, quiet=quiet, source=source, settings=settings, tiers=tiers,
@@ -252,7 +252,7 @@ def brief(source: str, source_lang: str, target_lang: str, tiers: str | None, ou
 def translate(source: str, source_lang: str, target_lang: str, output_format: str | None,
               side_by_side: bool, quiet: bool, **flags: Any) -> None:
     """Only translate SOURCE, paragraph by paragraph."""
-    from .brief import translate as run_translate
+    from .pipeline import translate as run_translate
 
     settings = _settings(**flags)
     result = _run(run_translate, quiet=quiet, source=source, settings=settings,
@@ -270,7 +270,7 @@ def translate(source: str, source_lang: str, target_lang: str, output_format: st
 @debug_option
 def summarise(source: str, target_lang: str, tiers: str | None, output_format: str | None, quiet: bool, **flags: Any) -> None:
     """Only the tiers, of SOURCE already in the target language."""
-    from .brief import summarise as run_summarise
+    from .pipeline import summarise as run_summarise
 
     settings = _settings(**flags)
     result = _run(run_summarise, quiet=quiet, source=source, settings=settings, tiers=tiers, target_lang=target_lang)

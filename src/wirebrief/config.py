@@ -92,7 +92,7 @@ def _convert(name: str, value: Any, origin: str) -> Any:
             return False
         raise ConfigError(f"{name} in {place} must be true or false, not {value!r}")
     if kind is int:
-        if isinstance(value, bool):
+        if isinstance(value, (bool, float)):
             raise ConfigError(f"{name} in {place} must be a whole number, not {value!r}")
         try:
             number = int(value)
@@ -120,7 +120,7 @@ def resolve_settings(
     if unknown:
         raise ValueError(f"unknown settings: {unknown}")  # a programming error, not user input
     path = config_path(environ)
-    from_file = _read_config_file(path, required="WIREBRIEF_CONFIG" in environ)
+    from_file = _read_config_file(path, required=bool(environ.get("WIREBRIEF_CONFIG")))
 
     values: dict[str, Any] = {}
     origins: dict[str, str] = {}
@@ -138,6 +138,7 @@ def resolve_settings(
         else:
             origins[name] = "default"
     # The Hugging Face switch means the same thing, so honour it as a default for ours.
-    if origins["offline"] == "default" and _convert("offline", environ.get("HF_HUB_OFFLINE", ""), "env"):
+    # Like huggingface_hub, any value but a recognised "true" means online.
+    if origins["offline"] == "default" and environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}:
         values["offline"], origins["offline"] = True, "env"
     return Settings(**values, origins=origins)

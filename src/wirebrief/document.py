@@ -113,7 +113,10 @@ def decode(data: bytes, name: str = "input") -> tuple[str, str]:
     if not data:
         raise InputError(f"{name} is empty")
     if data.startswith(b"\xef\xbb\xbf"):
-        text, encoding = data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+        try:
+            text, encoding = data[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError:
+            raise InputError(f"{name} starts with a UTF-8 byte order mark but is not valid UTF-8") from None
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             text, encoding = data.decode("utf-16"), "utf-16"
@@ -258,7 +261,7 @@ _CLAUSE_BOUNDARIES = (
 
 
 def split_clause(text: str) -> tuple[str, str] | None:
-    """Cut a text in two at the clause boundary nearest its middle; None if it is one word.
+    """Cut a text in two at the clause boundary nearest its middle; None for a single character.
 
     Used for sentences too long for the model. The two halves joined by a space give back the
     text (up to the whitespace at the cut), so nothing is lost.

@@ -140,6 +140,9 @@ def _generation(table: Any, fail) -> GenerationParams:
     for key, value in table.items():
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
             raise fail(f"generation parameter {key} must be a non-negative number")
+    for key in ("max_new_tokens", "min_new_tokens", "num_beams", "no_repeat_ngram_size", "length_margin"):
+        if key in table and not isinstance(table[key], int):
+            raise fail(f"generation parameter {key} must be a whole number")
     if table.get("max_new_tokens", 1) < 1 or table.get("num_beams", 1) < 1:
         raise fail("max_new_tokens and num_beams must be at least 1")
     return GenerationParams(**table)

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # rich is imported by the functions that draw, not by `--help`
     from rich.console import RenderableType
 
-    from .brief import Brief
-    from .summarise import Tier
+    from .pipeline import Brief
+    from .summaries import Tier
 
 FORMATS = ("rich", "json", "markdown", "text")
 

@@ -19,8 +19,8 @@ from .engine import Engine, load_engine
 from .errors import UsageError
 from .models import resolve
 from .prompts import CHUNK_PROMPT, load_prompts, select_tiers
-from .summarise import Summaries, summarise as summarise_text
-from .translate import TranslatedParagraph, TranslatedSentence, translate_documents, translation_params
+from .summaries import Summaries, summarise as summarise_text
+from .translation import TranslatedParagraph, TranslatedSentence, translate_documents, translation_params
 
 #: The language pairs the default models cover. Other pairs need --translation-model.
 SOURCE_LANGUAGES = ("nl",)

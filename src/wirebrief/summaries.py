@@ -15,7 +15,7 @@ from .document import split_sentences
 from .engine import Engine, ProgressCallback
 from .errors import GenerationError
 from .prompts import Budget, Prompt
-from .translate import fit_to_limit
+from .translation import fit_to_limit
 
 #: A safety margin for token counts that are added up rather than measured on the whole text.
 _MARGIN_TOKENS = 8

@@ -1,0 +1,294 @@
+"""The command line: formats, streams, bad input and exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from wirebrief.cli import cli
+from wirebrief.errors import InputError
+
+SHORT_ARTICLE = (
+    "date 2025-02-19\n\n"
+    "De Amerikaanse minister sprak woensdag in Brussel met de NAVO. Hij zei o.a. dat Europa meer moet doen.\n\n"
+    "Reactie uit Den Haag\n\n"
+    'Premier Schoof noemde het voorstel "onverstandig". Het kabinet beraadt zich nog over de gevolgen.\n'
+)
+
+
+@pytest.fixture()
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture()
+def article(tmp_path: Path) -> Path:
+    path = tmp_path / "artikel.txt"
+    path.write_text(SHORT_ARTICLE, encoding="utf-8")
+    return path
+
+
+@pytest.fixture()
+def model_flags(tiny_models) -> list[str]:
+    return [
+        "--translation-model", str(tiny_models["translation"]),
+        "--summary-model", str(tiny_models["summary"]),
+        "--num-beams", "1", "--device", "cpu",
+    ]
+
+
+def invoke(runner: CliRunner, *args: str, stdin: str | bytes | None = None):
+    return runner.invoke(cli, list(args), input=stdin, catch_exceptions=False)
+
+
+# --------------------------------------------------------------------------------------------
+# Help, version, no heavy imports
+
+
+def test_help_lists_the_commands_and_does_not_import_torch():
+    code = (
+        "import sys\n"
+        "from wirebrief.cli import cli\n"
+        "try:\n    cli(['--help'], prog_name='wirebrief')\n"
+        "except SystemExit as exit:\n    assert exit.code == 0\n"
+        "assert 'torch' not in sys.modules and 'transformers' not in sys.modules, 'heavy import'\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    for command in ("brief", "translate", "summarise", "prompts", "models"):
+        assert command in result.stdout
+
+
+def test_version(runner):
+    from wirebrief import __version__
+
+    result = invoke(runner, "--version")
+    assert result.exit_code == 0 and __version__ in result.stdout
+
+
+# --------------------------------------------------------------------------------------------
+# The main job on the tiny models
+
+
+@pytest.mark.model
+def test_brief_json_has_one_paragraph_per_block(runner, article, model_flags):
+    result = invoke(runner, "brief", str(article), "--format", "json", *model_flags)
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert [p["kind"] for p in data["paragraphs"]] == ["paragraph", "heading", "paragraph"]
+    assert data["metadata"]["date"] == "2025-02-19"
+    assert data["metadata"]["detected_language"]["language"] == "nl"
+    assert set(data["summaries"]) == {"headline", "lede", "summary", "key_points"}
+    assert "wirebrief: error" not in result.stdout
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("output_format", "expected"),
+    [
+        ("text", ["HEADLINE", "LEDE", "SUMMARY", "KEY POINTS", "TRANSLATION"]),
+        ("markdown", ["# ", "## Lede", "## Summary", "## Key points", "## Translation"]),
+        ("rich", ["Headline", "Lede", "Summary", "Key points", "Translation", "2025-02-19"]),
+    ],
+)
+def test_brief_formats(runner, article, model_flags, output_format, expected):
+    result = invoke(runner, "brief", str(article), "--format", output_format, *model_flags)
+    assert result.exit_code == 0, result.stderr
+    for text in expected:
+        assert text in result.stdout
+    if output_format == "text":
+        assert "\x1b[" not in result.stdout
+
+
+@pytest.mark.model
+def test_translate_text_is_only_the_translation(runner, article, model_flags):
+    result = invoke(runner, "translate", str(article), "--format", "text", *model_flags)
+    assert result.exit_code == 0, result.stderr
+    blocks = result.stdout.strip().split("\n\n")
+    assert len(blocks) == 3 and all(block.strip() for block in blocks)
+    assert "HEADLINE" not in result.stdout and "TRANSLATION" not in result.stdout
+
+
+@pytest.mark.model
+def test_summarise_takes_english_and_gives_only_the_asked_tiers(runner, tmp_path, model_flags):
+    text = tmp_path / "article.en.txt"
+    text.write_text("The minister spoke in Brussels on Wednesday.\n\nEurope must do more, he said.\n")
+    result = invoke(runner, "summarise", str(text), "--tiers", "headline,lede", "--format", "json", *model_flags)
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert list(data["summaries"]) == ["headline", "lede"]
+    assert data["source_language"] == data["target_language"] == "en"
+    assert "translation" not in data["provenance"]["models"]
+
+
+@pytest.mark.model
+def test_real_pipe_stdin_json_stdout_clean_stderr(tiny_models, example_path):
+    env = {
+        **os.environ,
+        "WIREBRIEF_TRANSLATION_MODEL": str(tiny_models["translation"]),
+        "WIREBRIEF_SUMMARY_MODEL": str(tiny_models["summary"]),
+        "WIREBRIEF_NUM_BEAMS": "1",
+    }
+    with example_path.open("rb") as stdin:
+        result = subprocess.run(
+            [sys.executable, "-m", "wirebrief", "brief", "-", "--format", "json", "--tiers", "headline"],
+            stdin=stdin, capture_output=True, env=env, timeout=600,
+        )
+    assert result.returncode == 0, result.stderr.decode()
+    data = json.loads(result.stdout)
+    assert data["metadata"]["source_name"] == "<stdin>"
+    assert len(data["paragraphs"]) == 14
+    assert list(data["summaries"]) == ["headline"]
+    assert data["provenance"]["generation"]["translation"]["num_beams"] == 1  # from the environment
+    assert b"\x1b[" not in result.stderr  # no colour codes when stderr is not a terminal
+
+
+# --------------------------------------------------------------------------------------------
+# Bad input: one line on stderr, a documented exit code, no traceback
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "is empty"),
+        (b"  \n\t\n  ", "only whitespace"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+        ("Die Botschaft kam in Brüssel hart an. Der Minister sprach lange mit der Presse.".encode(), "looks like German"),
+    ],
+)
+def test_bad_input_exits_3_with_one_line(runner, tmp_path, content, message):
+    path = tmp_path / "input.txt"
+    path.write_bytes(content)
+    result = invoke(runner, "brief", str(path))
+    assert result.exit_code == 3
+    assert message in result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_missing_file_exits_3(runner, tmp_path):
+    result = invoke(runner, "brief", str(tmp_path / "nope.txt"))
+    assert result.exit_code == 3 and "no such file" in result.stderr
+
+
+def test_empty_stdin_exits_3(runner):
+    result = invoke(runner, "brief", "-", stdin=b"")
+    assert result.exit_code == 3 and "<stdin> is empty" in result.stderr
+
+
+def test_missing_model_offline_exits_4_with_how_to_fix(runner, article):
+    result = invoke(runner, "brief", str(article), "--offline")
+    assert result.exit_code == 4
+    line = result.stderr.strip()
+    assert "\n" not in line
+    assert "Helsinki-NLP/opus-mt-nl-en" in line and "wirebrief models pull" in line and "--translation-model" in line
+
+
+def test_missing_local_model_folder_exits_4(runner, article, tmp_path):
+    result = invoke(runner, "translate", str(article), "--translation-model", str(tmp_path / "no-such-model"))
+    assert result.exit_code == 4 and "does not exist" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--tiers", "headline,nonsense"], "unknown tier nonsense"),
+        (["--tiers", ","], "--tiers is empty"),
+        (["--target-lang", "fr"], "target language 'fr'"),
+        (["--source-lang", "de"], "translates Dutch"),
+        (["--translation-model", "not a model"], "unknown model"),
+    ],
+)
+def test_usage_errors_exit_2(runner, article, args, message):
+    result = invoke(runner, "brief", str(article), *args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_click_usage_error_exits_2(runner):
+    result = invoke(runner, "brief", "--format", "pdf", "x.txt")
+    assert result.exit_code == 2
+
+
+def test_bad_config_file_exits_6(runner, article, tmp_path, monkeypatch):
+    config = tmp_path / "config.toml"
+    config.write_text("num_beams = 'many'\n")
+    monkeypatch.setenv("WIREBRIEF_CONFIG", str(config))
+    result = invoke(runner, "brief", str(article))
+    assert result.exit_code == 6 and "num_beams" in result.stderr
+
+
+def test_bad_prompt_file_exits_6(runner, article, tmp_path):
+    prompts = tmp_path / "prompts"
+    prompts.mkdir()
+    (prompts / "headline.toml").write_text('template = "no text variable here"\n')
+    result = invoke(runner, "brief", str(article), "--prompts-dir", str(prompts))
+    assert result.exit_code == 6 and "headline.toml" in result.stderr and "$text" in result.stderr
+
+
+def test_debug_reraises_with_traceback(runner, tmp_path):
+    with pytest.raises(InputError):
+        invoke(runner, "brief", str(tmp_path / "nope.txt"), "--debug")
+
+
+def test_debug_from_environment(runner, tmp_path, monkeypatch):
+    monkeypatch.setenv("WIREBRIEF_DEBUG", "1")
+    with pytest.raises(InputError):
+        invoke(runner, "brief", str(tmp_path / "nope.txt"))
+
+
+def test_ctrl_c_exits_130_without_traceback(runner, article, monkeypatch):
+    import wirebrief.pipeline
+
+    def interrupted(**_):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(wirebrief.pipeline, "brief", interrupted)
+    result = invoke(runner, "brief", str(article))
+    assert result.exit_code == 130 and result.stderr == "wirebrief: interrupted\n"
+
+
+def test_internal_error_is_one_line_pointing_to_debug(runner, article, monkeypatch):
+    import wirebrief.pipeline
+
+    def broken(**_):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(wirebrief.pipeline, "brief", broken)
+    result = invoke(runner, "brief", str(article))
+    assert result.exit_code == 1
+    assert result.stderr.startswith("wirebrief: internal error: ZeroDivisionError") and "--debug" in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+# --------------------------------------------------------------------------------------------
+# models and prompts
+
+
+def test_models_list_shows_presence_and_origin(runner, tiny_models):
+    result = invoke(runner, "models", "list", "--format", "json", "--translation-model", str(tiny_models["translation"]))
+    assert result.exit_code == 0
+    rows = {row["role"]: row for row in json.loads(result.stdout)["models"]}
+    assert rows["translation"]["present"] is True and rows["translation"]["from"] == "flag"
+    assert rows["summary"]["location"] == "google/flan-t5-large"
+    assert rows["summary"]["present"] is False and rows["summary"]["from"] == "default"
+
+
+def test_models_pull_offline_is_a_model_error(runner, monkeypatch):
+    result = invoke(runner, "models", "pull", "Helsinki-NLP/opus-mt-nl-en")
+    assert result.exit_code == 4 and "cannot download" in result.stderr
+
+
+def test_prompts_list_and_show(runner):
+    listed = invoke(runner, "prompts", "list", "--format", "json")
+    names = [row["name"] for row in json.loads(listed.stdout)]
+    assert names[:4] == ["headline", "lede", "summary", "key_points"]
+    shown = invoke(runner, "prompts", "show", "headline")
+    assert shown.exit_code == 0 and "$text" in shown.stdout
+    missing = invoke(runner, "prompts", "show", "nope")
+    assert missing.exit_code == 2 and "no prompt named" in missing.stderr

@@ -1,0 +1,176 @@
+"""Settings precedence: flag > environment > config file > default, and readable errors."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from wirebrief.config import DEFAULT_SUMMARY_MODEL, DEFAULT_TRANSLATION_MODEL, Settings, resolve_settings
+from wirebrief.errors import ConfigError
+
+
+@pytest.fixture
+def config_file(tmp_path):
+    """Write a config file and return the environment that points at it."""
+
+    def write(text: str, **extra_env: str) -> dict[str, str]:
+        path = tmp_path / "config.toml"
+        path.write_text(text, encoding="utf-8")
+        return {"WIREBRIEF_CONFIG": str(path), **extra_env}
+
+    return write
+
+
+@pytest.fixture
+def no_config(tmp_path):
+    """An environment with no config file at all (and none read from the real home)."""
+    return {"XDG_CONFIG_HOME": str(tmp_path / "xdg")}
+
+
+def test_defaults_when_nothing_is_set(no_config):
+    settings = resolve_settings({}, no_config)
+    assert settings == Settings()
+    assert settings.translation_model == DEFAULT_TRANSLATION_MODEL
+    assert settings.summary_model == DEFAULT_SUMMARY_MODEL
+    assert (settings.device, settings.num_beams, settings.offline) == ("auto", 4, False)
+    assert set(settings.origins.values()) == {"default"}
+
+
+def test_config_file_overrides_defaults(config_file):
+    env = config_file('num_beams = 2\ndevice = "cpu"\noffline = true\nprompts_dir = "~/prompts"\n')
+    settings = resolve_settings({}, env)
+    assert (settings.num_beams, settings.device, settings.offline) == (2, "cpu", True)
+    assert settings.prompts_dir == Path("~/prompts").expanduser()
+    assert settings.origins["num_beams"] == "config"
+    assert settings.origins["translation_model"] == "default"
+
+
+def test_environment_overrides_config_file(config_file):
+    env = config_file("num_beams = 2\nbatch_size = 8\n", WIREBRIEF_NUM_BEAMS="3")
+    settings = resolve_settings({}, env)
+    assert (settings.num_beams, settings.batch_size) == (3, 8)
+    assert settings.origins["num_beams"] == "env"
+    assert settings.origins["batch_size"] == "config"
+
+
+def test_flag_overrides_environment_and_config_file(config_file):
+    env = config_file("num_beams = 2\n", WIREBRIEF_NUM_BEAMS="3")
+    settings = resolve_settings({"num_beams": 5, "device": None}, env)
+    assert settings.num_beams == 5
+    assert settings.origins["num_beams"] == "flag"
+    # A flag given as None was not given: the default stands.
+    assert (settings.device, settings.origins["device"]) == ("auto", "default")
+
+
+def test_empty_environment_variable_counts_as_unset(config_file):
+    env = config_file("num_beams = 2\n", WIREBRIEF_NUM_BEAMS="")
+    settings = resolve_settings({}, env)
+    assert (settings.num_beams, settings.origins["num_beams"]) == (2, "config")
+
+
+def test_config_file_found_under_xdg_config_home(tmp_path):
+    folder = tmp_path / "xdg" / "wirebrief"
+    folder.mkdir(parents=True)
+    (folder / "config.toml").write_text('summary_model = "google/flan-t5-small"\n', encoding="utf-8")
+    settings = resolve_settings({}, {"XDG_CONFIG_HOME": str(tmp_path / "xdg")})
+    assert settings.summary_model == "google/flan-t5-small"
+    assert settings.origins["summary_model"] == "config"
+
+
+@pytest.mark.parametrize("value", ["1", "true", "YES", "on"])
+def test_hf_hub_offline_switches_offline_on(no_config, value):
+    settings = resolve_settings({}, {**no_config, "HF_HUB_OFFLINE": value})
+    assert settings.offline is True
+    assert settings.origins["offline"] == "env"
+
+
+def test_hf_hub_offline_does_not_override_an_explicit_choice(no_config):
+    settings = resolve_settings({"offline": False}, {**no_config, "HF_HUB_OFFLINE": "1"})
+    assert settings.offline is False
+    assert settings.origins["offline"] == "flag"
+
+
+@pytest.mark.parametrize(
+    ("flags", "env", "message"),
+    [
+        (
+            {},
+            {"WIREBRIEF_NUM_BEAMS": "zero"},
+            r"num_beams in environment variable WIREBRIEF_NUM_BEAMS must be a whole number, not 'zero'",
+        ),
+        ({"num_beams": 0}, {}, r"num_beams in flag must be at least 1, not 0"),
+        (
+            {},
+            {"WIREBRIEF_DEVICE": "gpu"},
+            r"device in environment variable WIREBRIEF_DEVICE must be one of auto, cpu, cuda, mps, not 'gpu'",
+        ),
+        ({"device": "gpu"}, {}, r"device in flag must be one of auto, cpu, cuda, mps"),
+        (
+            {},
+            {"WIREBRIEF_OFFLINE": "sometimes"},
+            r"offline in environment variable WIREBRIEF_OFFLINE must be true or false",
+        ),
+        ({"translation_model": "  "}, {}, r"translation_model in flag must be a non-empty string"),
+    ],
+)
+def test_bad_values_are_config_errors(no_config, flags, env, message):
+    with pytest.raises(ConfigError, match=message) as caught:
+        resolve_settings(flags, {**no_config, **env})
+    assert caught.value.exit_code == 6
+
+
+def test_bad_value_in_config_file_names_the_file(config_file):
+    with pytest.raises(ConfigError, match=r"num_beams in config file must be a whole number, not 'zero'"):
+        resolve_settings({}, config_file('num_beams = "zero"\n'))
+
+
+def test_unknown_key_in_config_file(config_file):
+    env = config_file("num_beam = 2\n")
+    with pytest.raises(ConfigError, match=r"config\.toml: unknown setting num_beam") as caught:
+        resolve_settings({}, env)
+    assert "num_beams" in caught.value.hint
+    assert "known settings" in caught.value.one_line()
+
+
+def test_invalid_toml(config_file):
+    env = config_file("num_beams = = 2\n")
+    with pytest.raises(ConfigError, match=r"config\.toml is not valid TOML"):
+        resolve_settings({}, env)
+
+
+def test_missing_wirebrief_config_file_is_an_error(tmp_path):
+    missing = tmp_path / "nope.toml"
+    with pytest.raises(ConfigError, match=re.escape(f"config file {missing} does not exist")):
+        resolve_settings({}, {"WIREBRIEF_CONFIG": str(missing)})
+
+
+def test_missing_default_config_file_is_fine(no_config):
+    assert resolve_settings({}, no_config).origins["num_beams"] == "default"
+
+
+def test_unknown_flag_is_a_programming_error(no_config):
+    with pytest.raises(ValueError, match="unknown settings"):
+        resolve_settings({"beams": 2}, no_config)
+
+
+def test_empty_wirebrief_config_is_treated_as_unset(no_config):
+    settings = resolve_settings({}, {**no_config, "WIREBRIEF_CONFIG": ""})
+    assert settings.origins["num_beams"] == "default"
+
+
+def test_unrecognised_hf_hub_offline_is_ignored_or_named(no_config):
+    # huggingface_hub reads any value but 1/true/yes/on as "not offline"; refusing it is fine
+    # too, as long as the message names the variable the user actually set.
+    try:
+        settings = resolve_settings({}, {**no_config, "HF_HUB_OFFLINE": "maybe"})
+    except ConfigError as error:
+        assert "HF_HUB_OFFLINE" in str(error)
+    else:
+        assert settings.offline is False
+
+
+def test_fractional_number_is_refused(config_file):
+    with pytest.raises(ConfigError, match="whole number"):
+        resolve_settings({}, config_file("num_beams = 2.5\n"))

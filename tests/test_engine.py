@@ -1,0 +1,127 @@
+"""The engine's pure parts: batch planning and output caps. No model, no torch."""
+
+from __future__ import annotations
+
+import random
+import subprocess
+import sys
+
+import pytest
+
+from wirebrief.engine import CAP_STEP, GenerationParams, plan_batches
+
+
+def cost(batch: list[int], lengths: list[int], caps: list[int], num_beams: int = 1) -> int:
+    """What plan_batches promises a batch costs: (longest input + cap) x size x beams."""
+    return (max(lengths[i] for i in batch) + caps[batch[0]]) * len(batch) * num_beams
+
+
+def random_workload(seed: int, count: int = 200) -> tuple[list[int], list[int]]:
+    rng = random.Random(seed)
+    lengths = [rng.randint(1, 120) for _ in range(count)]
+    params = GenerationParams(max_new_tokens=512, length_ratio=2.0, length_margin=16)
+    return lengths, [params.cap_for(length) for length in lengths]
+
+
+# --------------------------------------------------------------------------------------------
+# plan_batches
+
+
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize(("budget", "beams", "size"), [(2_000, 1, None), (6_000, 4, 16), (100_000, 2, 7)])
+def test_plan_batches_invariants(seed, budget, beams, size):
+    lengths, caps = random_workload(seed)
+    batches = plan_batches(lengths, caps, max_batch_tokens=budget, num_beams=beams, max_batch_size=size)
+
+    flat = [index for batch in batches for index in batch]
+    assert sorted(flat) == list(range(len(lengths))), "every index exactly once"
+    for batch in batches:
+        assert batch, "no empty batch"
+        assert len({caps[i] for i in batch}) == 1, "one cap per batch"
+        assert len(batch) == 1 or cost(batch, lengths, caps, beams) <= budget
+        assert size is None or len(batch) <= size
+        assert [lengths[i] for i in batch] == sorted((lengths[i] for i in batch), reverse=True)
+
+
+def test_plan_batches_longest_first_among_equal_caps():
+    lengths = [3, 9, 5, 9, 1]
+    batches = plan_batches(lengths, [16] * 5, max_batch_tokens=10_000)
+    assert batches == [[1, 3, 2, 0, 4]]
+
+
+def test_plan_batches_puts_larger_caps_first_and_never_mixes_them():
+    lengths = [10, 40, 12, 38]
+    caps = [48, 96, 48, 96]
+    assert plan_batches(lengths, caps, max_batch_tokens=10_000) == [[1, 3], [2, 0]]
+
+
+def test_plan_batches_respects_token_budget():
+    # Each text costs (10 + 16) = 26 tokens; three fit in 80, a fourth would make 104.
+    batches = plan_batches([10] * 7, [16] * 7, max_batch_tokens=80)
+    assert [len(batch) for batch in batches] == [3, 3, 1]
+
+
+def test_plan_batches_budget_counts_beams():
+    batches = plan_batches([10] * 6, [16] * 6, max_batch_tokens=104, num_beams=2)
+    assert [len(batch) for batch in batches] == [2, 2, 2]
+
+
+def test_plan_batches_respects_batch_size():
+    batches = plan_batches([5] * 10, [16] * 10, max_batch_tokens=1_000_000, max_batch_size=4)
+    assert [len(batch) for batch in batches] == [4, 4, 2]
+
+
+def test_plan_batches_lone_oversize_item_is_its_own_batch():
+    lengths = [5, 500, 6]
+    batches = plan_batches(lengths, [16] * 3, max_batch_tokens=100)
+    assert batches == [[1], [2, 0]]
+
+
+def test_plan_batches_empty_input():
+    assert plan_batches([], [], max_batch_tokens=100) == []
+
+
+# --------------------------------------------------------------------------------------------
+# GenerationParams.cap_for
+
+
+def test_cap_without_ratio_is_max_new_tokens():
+    params = GenerationParams(max_new_tokens=77)
+    assert [params.cap_for(n) for n in (0, 1, 500)] == [77, 77, 77]
+
+
+@pytest.mark.parametrize(
+    ("input_tokens", "cap"),
+    [(0, 16), (1, 32), (8, 32), (9, 48), (24, 64), (25, 80), (100, 224)],
+)
+def test_cap_rounds_up_to_the_step(input_tokens, cap):
+    # wanted = 2 x input + 16, rounded up to a multiple of CAP_STEP.
+    params = GenerationParams(max_new_tokens=512, length_ratio=2.0, length_margin=16)
+    assert params.cap_for(input_tokens) == cap
+    assert cap % CAP_STEP == 0
+
+
+def test_cap_is_never_above_max_new_tokens():
+    params = GenerationParams(max_new_tokens=100, length_ratio=2.0, length_margin=16)
+    caps = [params.cap_for(n) for n in range(0, 300)]
+    assert max(caps) == 100
+    assert caps == sorted(caps), "caps grow with the input"
+    assert all(cap >= min(100, 2 * n + 16) for n, cap in enumerate(caps)), "caps never below what was wanted"
+
+
+def test_cap_is_at_least_one():
+    assert GenerationParams(max_new_tokens=1, length_ratio=0.0).cap_for(0) == 1
+
+
+# --------------------------------------------------------------------------------------------
+# No work at import time
+
+
+def test_importing_cli_document_render_engine_does_not_import_torch():
+    code = (
+        "import sys, wirebrief.cli, wirebrief.document, wirebrief.render, wirebrief.engine\n"
+        "heavy = sorted({'torch', 'transformers'} & set(sys.modules))\n"
+        "assert not heavy, heavy\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr

@@ -1,0 +1,225 @@
+"""Renderers and checks on a Brief of the example article, made with the fake engine."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from fakes import FakeEngine
+from rich.console import Console
+
+from wirebrief.check import check_summaries, check_translation
+from wirebrief.config import Settings
+from wirebrief.document import load
+from wirebrief.pipeline import make_brief
+from wirebrief.render import to_json, to_markdown, to_rich, to_text
+from wirebrief.summaries import Summaries, Tier
+from wirebrief.translation import TranslatedParagraph, TranslatedSentence
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "article-nl-2025-02.txt"
+TOP_LEVEL_KEYS = {
+    "source_language", "target_language", "metadata", "paragraphs",
+    "translation", "summaries", "findings", "provenance",
+}  # fmt: skip
+HEADING = "'Vance ondermijnt NAVO'"
+
+
+def make(engine: FakeEngine, **options):
+    return make_brief(
+        load(EXAMPLE), settings=Settings(), engines={"translation": engine, "summary": engine}, **options
+    )
+
+
+@pytest.fixture(scope="module")
+def brief():
+    """A clean brief: short fake summaries (nothing trimmed), nothing looping."""
+    return make(FakeEngine(summary_words=10))
+
+
+@pytest.fixture(scope="module")
+def troubled():
+    """A brief with one sentence that keeps looping and a headline the budget had to trim."""
+    return make(FakeEngine(summary_words=20, loop_on={"Brussel"}))
+
+
+def render_rich(brief, **options) -> str:
+    console = Console(file=io.StringIO(), width=100)
+    console.print(*to_rich(brief, **options))
+    return console.file.getvalue()
+
+
+# --------------------------------------------------------------------------------------------
+# The Brief itself
+
+
+def test_brief_is_clean_and_complete(brief):
+    assert brief.findings == ()
+    assert [tier.name for tier in brief.summaries.tiers] == ["headline", "lede", "summary", "key_points"]
+    assert brief.summaries.get("headline").text.startswith("EN(Woensdag")
+    assert brief.provenance["models"]["translation"]["model"] == "fake/engine"
+    assert brief.provenance["generation"]["translation"]["length_ratio"] is not None
+
+
+# --------------------------------------------------------------------------------------------
+# JSON
+
+
+def test_json_has_exactly_the_documented_top_level_keys(brief):
+    data = json.loads(to_json(brief))
+    assert set(data) == TOP_LEVEL_KEYS
+    assert (data["source_language"], data["target_language"]) == ("nl", "en")
+    assert data["metadata"]["date"] == "2025-02"
+    assert data["metadata"]["source_name"] == str(EXAMPLE)
+
+
+def test_json_paragraphs_are_aligned(brief):
+    data = json.loads(to_json(brief))
+    document = load(EXAMPLE)
+    assert len(data["paragraphs"]) == 14
+    for paragraph, source in zip(data["paragraphs"], document.paragraphs, strict=True):
+        assert set(paragraph) == {"index", "kind", "source", "translation", "sentences"}
+        assert (paragraph["index"], paragraph["kind"], paragraph["source"]) == (
+            source.index,
+            source.kind,
+            source.text,
+        )
+        assert [s["source"] for s in paragraph["sentences"]] == list(source.sentences)
+        assert all(set(s) == {"source", "translation"} for s in paragraph["sentences"])
+        assert paragraph["translation"] == " ".join(s["translation"] for s in paragraph["sentences"])
+    assert data["translation"] == "\n\n".join(p["translation"] for p in data["paragraphs"])
+
+
+def test_json_summaries_and_findings(brief, troubled):
+    data = json.loads(to_json(brief))
+    assert list(data["summaries"]) == ["headline", "lede", "summary", "key_points"]
+    assert isinstance(data["summaries"]["headline"], str)
+    assert isinstance(data["summaries"]["key_points"], list) and len(data["summaries"]["key_points"]) >= 3
+    assert data["findings"] == []
+    kinds = {finding["kind"] for finding in json.loads(to_json(troubled))["findings"]}
+    assert {"length_cap", "tier_trimmed"} <= kinds
+
+
+def test_json_keeps_non_ascii_characters(brief):
+    assert "Oekraïne" in to_json(brief)
+
+
+# --------------------------------------------------------------------------------------------
+# Plain text and Markdown
+
+
+def test_text_translation_only_is_just_the_paragraphs(brief):
+    expected = "\n\n".join(paragraph.translation for paragraph in brief.paragraphs) + "\n"
+    assert to_text(brief, translation_only=True) == expected
+    assert len(expected.strip().split("\n\n")) == 14
+
+
+def test_text_shows_tiers_then_translation(brief):
+    text = to_text(brief)
+    headline = brief.summaries.get("headline").text
+    assert f"HEADLINE\n{headline}\n" in text
+    titles = ["HEADLINE\n", "LEDE\n", "SUMMARY\n", "KEY POINTS\n", "TRANSLATION\n"]
+    positions = [text.index(title) for title in titles]
+    assert positions == sorted(positions)
+    for item in brief.summaries.get("key_points").items:
+        assert f"- {item}\n" in text
+    assert text.endswith(brief.translation + "\n")
+    assert "CHECKS" not in text
+
+
+def test_text_lists_checks(troubled):
+    text = to_text(troubled)
+    assert "CHECKS\n" in text
+    assert "warning: length_cap [paragraph 1, sentence 2]:" in text
+    assert "warning: tier_trimmed [headline]:" in text
+
+
+def test_markdown_title_is_the_headline(brief):
+    markdown = to_markdown(brief)
+    assert markdown.splitlines()[0] == f"# {brief.summaries.get('headline').text}"
+    assert "\n## Translation\n" in markdown
+    assert "\n## Key points\n" in markdown
+    assert "- **Date:** 2025-02" in markdown
+    assert f"\n### EN({HEADING})\n" in markdown
+    assert markdown.rstrip().endswith(brief.paragraphs[-1].translation)
+
+
+def test_markdown_side_by_side_quotes_the_source(brief):
+    markdown = to_markdown(brief, side_by_side=True)
+    assert f"> {HEADING}\n" in markdown
+    assert f"> {brief.paragraphs[0].source}\n" in markdown
+
+
+# --------------------------------------------------------------------------------------------
+# Rich
+
+
+def test_rich_view_has_headline_and_translated_heading(brief):
+    output = render_rich(brief)
+    assert brief.summaries.get("headline").text in output
+    assert f"EN({HEADING})" in output
+    assert "Translation" in output and "no findings" in output
+
+
+def test_rich_view_shows_findings(troubled):
+    output = render_rich(troubled)
+    assert f"Checks: {len(troubled.findings)} findings" in output
+    assert "¶1 s2" in output and "hit its length cap" in output
+    assert "De boodschap kwam in Brussel hard aan." in output
+
+
+def test_rich_side_by_side_shows_the_source(brief):
+    output = render_rich(brief, side_by_side=True)
+    assert HEADING in output and f"EN({HEADING})" in output
+    assert "Source (nl)" in output
+
+
+# --------------------------------------------------------------------------------------------
+# Checks
+
+
+def test_looping_sentence_gives_a_length_cap_finding(troubled):
+    [finding] = [f for f in troubled.findings if f.kind == "length_cap"]
+    assert finding.severity == "warning"
+    assert (finding.paragraph, finding.sentence) == (0, 1)
+    assert finding.source == "De boodschap kwam in Brussel hard aan."
+    assert finding.target == troubled.paragraphs[0].sentences[1].translation
+
+
+def test_trimmed_headline_gives_a_tier_trimmed_finding(troubled):
+    [finding] = [f for f in troubled.findings if f.kind == "tier_trimmed" and f.tier == "headline"]
+    assert finding.detail.startswith("6 words of the model's headline were cut")
+
+
+def test_check_translation_reports_coverage_and_empty_sentences():
+    paragraphs = [
+        TranslatedParagraph(
+            0,
+            "paragraph",
+            "Een. Twee.",
+            (TranslatedSentence("Een.", "One."), TranslatedSentence("Twee.", "")),
+        ),
+    ]
+    findings = check_translation([3, 1], paragraphs)
+    assert [(f.kind, f.severity, f.paragraph, f.sentence) for f in findings] == [
+        ("coverage", "error", None, None),
+        ("coverage", "error", 0, None),
+        ("empty_translation", "error", 0, 1),
+    ]
+    assert [f.kind for f in check_translation([2], paragraphs)] == ["empty_translation"]
+
+
+def test_check_summaries_reports_empty_trimmed_and_short_tiers():
+    summaries = Summaries(tiers=(
+        Tier("headline", text="Kort", trimmed_words=3),
+        Tier("lede", text="  "),
+        Tier("key_points", items=("Eén",), missing_items=2),
+    ))  # fmt: skip
+    findings = check_summaries(summaries)
+    assert [(f.kind, f.tier) for f in findings] == [
+        ("tier_trimmed", "headline"),
+        ("empty_tier", "lede"),
+        ("tier_short", "key_points"),
+    ]
+    assert check_summaries(None) == []
