@@ -223,3 +223,15 @@ def test_check_summaries_reports_empty_trimmed_and_short_tiers():
         ("tier_short", "key_points"),
     ]
     assert check_summaries(None) == []
+
+
+def test_rich_prints_an_articles_square_brackets_literally():
+    from wirebrief.document import parse
+
+    document = parse("De minister [red.] sprak in Brussel. Dat was [bold]nieuw[/bold] voor haar.")
+    result = make_brief(
+        document, settings=Settings(), summarise=False,
+        engines={"translation": FakeEngine(loop_on={"Brussel"})},
+    )
+    output = render_rich(result)
+    assert "[bold]nieuw[/bold]" in output and "[red.]" in output

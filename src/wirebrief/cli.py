@@ -183,7 +183,8 @@ def _emit(brief, output_format: str, *, side_by_side: bool = False, translation_
     if brief.findings and not quiet:
         errors = sum(1 for finding in brief.findings if finding.severity == "error")
         click.echo(
-            f"wirebrief: {len(brief.findings)} findings ({errors} errors); they are listed in the output's checks/findings",
+            f"wirebrief: {render.plural(len(brief.findings), 'finding')} ({render.plural(errors, 'error')}); "
+            "see the checks in the output",
             err=True,
         )
 
@@ -316,11 +317,13 @@ def prompts_list(prompts_dir: str | None, output_format: str | None) -> None:
     else:
         from rich.console import Console
         from rich.table import Table
+        from rich.text import Text
 
         table = Table("Tier", "Budget", "Description", "File")
         for row in rows:
             budget = ", ".join(f"{k}={v}" for k, v in row["budget"].items()) or "-"
-            table.add_row(row["name"] if row["tier"] else f"[dim]{row['name']} (chunks)[/dim]", budget, row["description"], row["path"])
+            name = Text(row["name"]) if row["tier"] else Text(f"{row['name']} (chunks)", style="dim")
+            table.add_row(name, budget, Text(row["description"]), Text(row["path"]))
         Console().print(table)
 
 

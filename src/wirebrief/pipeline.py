@@ -215,6 +215,20 @@ def make_brief(
     )
 
 
+def _from_source(
+    source: str | Path,
+    settings: Settings | None,
+    source_lang: str,
+    target_lang: str,
+    progress: Progress | None,
+    **options: Any,
+) -> Brief:
+    settings = settings or resolve_settings()
+    check_languages(settings, source_lang, target_lang)
+    document, detected = read_document(source, source_lang=source_lang)
+    return make_brief(document, settings=settings, detected=detected, target_lang=target_lang, progress=progress, **options)
+
+
 def brief(
     source: str | Path,
     *,
@@ -225,10 +239,7 @@ def brief(
     progress: Progress | None = None,
 ) -> Brief:
     """Translate an article file (or ``-`` for stdin) and make its tiers: the main job."""
-    settings = settings or resolve_settings()
-    check_languages(settings, source_lang, target_lang)
-    document, detected = read_document(source, source_lang=source_lang)
-    return make_brief(document, settings=settings, tiers=tiers, detected=detected, target_lang=target_lang, progress=progress)
+    return _from_source(source, settings, source_lang, target_lang, progress, tiers=tiers)
 
 
 def translate(
@@ -240,10 +251,7 @@ def translate(
     progress: Progress | None = None,
 ) -> Brief:
     """Only the translation of an article; the Brief has no summaries."""
-    settings = settings or resolve_settings()
-    check_languages(settings, source_lang, target_lang)
-    document, detected = read_document(source, source_lang=source_lang)
-    return make_brief(document, settings=settings, summarise=False, detected=detected, target_lang=target_lang, progress=progress)
+    return _from_source(source, settings, source_lang, target_lang, progress, summarise=False)
 
 
 def summarise(

@@ -74,8 +74,11 @@ class Prompt:
 
 
 def packaged_prompts_dir() -> Path:
-    """The prompts shipped with wirebrief: inside the wheel, or `prompts/` of a source checkout."""
-    installed = resources.files("wirebrief") / "prompts"
+    """The prompts shipped with wirebrief: inside the wheel, or `prompts/` of a source checkout.
+
+    In the wheel they are `wirebrief/_prompts`, a name no module shares (there is a prompts.py).
+    """
+    installed = resources.files("wirebrief") / "_prompts"
     if installed.is_dir():
         return Path(str(installed))
     return Path(__file__).resolve().parents[2] / "prompts"

@@ -15,6 +15,10 @@ if TYPE_CHECKING:  # rich is imported by the functions that draw, not by `--help
 FORMATS = ("rich", "json", "markdown", "text")
 
 
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def tier_title(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
@@ -145,10 +149,13 @@ def to_rich(brief: Brief, *, side_by_side: bool = False) -> list[RenderableType]
                 f"¶{finding.paragraph + 1}" + (f" s{finding.sentence + 1}" if finding.sentence is not None else "")
                 if finding.paragraph is not None else "-"
             )
-            detail = finding.detail + (f"\n[dim]{finding.source}[/dim]" if finding.source else "")
+            # Text, not markup: an article's own square brackets must print as they are.
+            detail = Text(finding.detail)
+            if finding.source:
+                detail.append("\n" + finding.source, style="dim")
             style = "red" if finding.severity == "error" else "yellow"
-            checks.add_row(f"[{style}]{finding.severity}[/{style}]", where, detail)
-        parts.append(Panel(checks, title=f"Checks: {len(brief.findings)} findings", title_align="left", border_style="yellow"))
+            checks.add_row(Text(finding.severity, style=style), Text(where), detail)
+        parts.append(Panel(checks, title=f"Checks: {plural(len(brief.findings), 'finding')}", title_align="left", border_style="yellow"))
     elif brief.translated:
         parts.append(Panel(Text("no findings", style="green"), title="Checks", title_align="left", border_style="green"))
 
