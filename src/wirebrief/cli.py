@@ -15,8 +15,7 @@ from typing import Any
 import click
 
 from .errors import EXIT_INTERRUPTED, WirebriefError
-
-FORMATS = ("rich", "json", "markdown", "text")
+from .render import FORMATS
 _DEBUG_ENV = "WIREBRIEF_DEBUG"
 
 

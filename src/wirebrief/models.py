@@ -30,10 +30,6 @@ class ModelRef:
     location: str
     is_local: bool
 
-    @property
-    def display(self) -> str:
-        return self.location
-
 
 def resolve(name: str) -> ModelRef:
     """Turn what the user typed into a local folder or a hub id, or say what is valid."""
