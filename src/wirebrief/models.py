@@ -95,3 +95,43 @@ def pull(name: str) -> Path:
         ) from None
     except HfHubHTTPError as error:
         raise ModelError(f"cannot download {ref.location}: {error}".splitlines()[0]) from None
+
+
+#: Files whose content defines what a model computes; hashed into its fingerprint.
+_DEFINING_FILES = ("config.json", "generation_config.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.json")
+_WEIGHT_SUFFIXES = (".safetensors", ".bin", ".spm", ".model")
+
+
+def fingerprint(ref: ModelRef) -> str:
+    """A short identity of the exact model, computed without loading it.
+
+    A hub model is identified by its repository and the snapshot commit in the cache. A local
+    folder by the content of its config and tokenizer files plus the name, size and
+    modification time of its weight and vocabulary files (hashing gigabytes of weights on
+    every run would cost more than it saves). Two different models never share a
+    fingerprint; an untouched model keeps its own across runs, so results cached for it stay
+    valid, and a model rebuilt in place gets a new one.
+    """
+    import hashlib
+
+    digest = hashlib.sha256()
+    if ref.is_local:
+        folder = Path(ref.location)
+        digest.update(b"local\0")
+        for name in _DEFINING_FILES:
+            path = folder / name
+            if path.is_file():
+                digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+        for path in sorted(folder.iterdir()):
+            if path.is_file() and path.suffix in _WEIGHT_SUFFIXES:
+                stat = path.stat()
+                digest.update(f"{path.name}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
+        return f"local:{digest.hexdigest()[:24]}"
+    from huggingface_hub import try_to_load_from_cache
+
+    config = try_to_load_from_cache(ref.location, "config.json")
+    if not isinstance(config, str):
+        raise missing_model_error(ref, "translation", offline=True)
+    # .../models--org--name/snapshots/<commit>/config.json
+    commit = Path(config).parent.name
+    return f"hub:{ref.location}@{commit}"
