@@ -48,6 +48,16 @@ _SETTING_TYPES: dict[str, type] = {
 ENV_PREFIX = "WIREBRIEF_"
 
 
+def user_cache_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """wirebrief's cache folder: $XDG_CACHE_HOME/wirebrief, else ~/.cache/wirebrief.
+
+    It holds the translation cache and converted models; deleting it loses nothing but time.
+    """
+    environ = os.environ if environ is None else environ
+    base = environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "wirebrief"
+
+
 def config_path(environ: Mapping[str, str] | None = None) -> Path:
     """The config file: $WIREBRIEF_CONFIG, else $XDG_CONFIG_HOME/wirebrief/config.toml."""
     environ = os.environ if environ is None else environ
