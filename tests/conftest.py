@@ -28,6 +28,7 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("home")
     os.environ["HF_HOME"] = str(home / "hf")
     os.environ["XDG_CONFIG_HOME"] = str(home / "config")
+    os.environ["XDG_CACHE_HOME"] = str(home / "cache")
     for name in [key for key in os.environ if key.startswith("WIREBRIEF_")]:
         del os.environ[name]
     return home
@@ -54,7 +55,10 @@ def test_device() -> str:
 
 @pytest.fixture(scope="session")
 def tiny_settings(tiny_models):
-    """Settings for the tiny models: greedy, offline, on the test device."""
+    """Settings for the tiny models: greedy, offline, on the test device, torch, no cache.
+
+    Tests of the cache and of the CTranslate2 engine ask for them explicitly.
+    """
     from wirebrief.config import Settings
 
     return Settings(
@@ -63,6 +67,8 @@ def tiny_settings(tiny_models):
         device=TEST_DEVICE,
         num_beams=1,
         offline=True,
+        engine="torch",
+        use_cache=False,
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -97,6 +98,10 @@ def model_options(command: Callable) -> Callable:
         click.option("--num-beams", type=click.IntRange(min=1), help="Beam width for translation (default 4)."),
         click.option("--offline/--online", default=None, help="Never try to download a model (also HF_HUB_OFFLINE=1)."),
         click.option("--prompts-dir", type=click.Path(file_okay=False, path_type=str), help="A folder of prompt files that override or add tiers."),
+        click.option("--engine", type=click.Choice(["auto", "torch", "ctranslate2"]), help="Inference engine (auto: CTranslate2 int8 on CPU when installed, else torch)."),
+        click.option("--cache", type=click.Path(dir_okay=False, path_type=str), metavar="FILE", help="The translation cache file (default: in the user cache folder)."),
+        click.option("--no-cache", is_flag=True, default=None, help="Neither read nor write the translation cache."),
+        click.option("--retries", type=click.IntRange(min=0), help="Rounds of cutting and retrying a translation that hits its length cap (default 2)."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -106,6 +111,8 @@ def model_options(command: Callable) -> Callable:
 def _settings(**flags: Any):
     from .config import resolve_settings
 
+    if "no_cache" in flags:
+        flags["use_cache"] = False if flags.pop("no_cache") else None
     return resolve_settings({key: value for key, value in flags.items()})
 
 
@@ -206,14 +213,15 @@ def cli() -> None:
     key points and the full paragraph-aligned translation.
 
     SOURCE is a text file, or - for standard input. Exit codes: 0 ok, 2 usage, 3 input,
-    4 model missing, 5 generation failed, 6 config/prompt file, 130 interrupted.
+    4 model missing, 5 generation failed, 6 config/prompt file, 7 some batch inputs failed,
+    130 interrupted.
     """
 
 
 source_argument = click.argument("source", metavar="SOURCE", type=str)
 format_option = click.option("--format", "output_format", type=click.Choice(FORMATS), help="Output format (default: rich on a terminal, text in a pipe).")
 quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress or notes on stderr; errors still show.")
-tiers_option = click.option("--tiers", metavar="LIST", help="Comma-separated tiers (default: headline,lede,summary,key_points).")
+tiers_option = click.option("--tiers", metavar="LIST", help="Comma-separated tiers, or none (default: headline,lede,summary,key_points).")
 target_option = click.option("--target-lang", default="en", show_default=True, help="Language to brief in.")
 source_lang_option = click.option("--source-lang", default="auto", show_default=True, help="Language of the article; auto detects and confirms Dutch.")
 side_option = click.option("--side-by-side", is_flag=True, help="Show each source paragraph beside its translation (rich, markdown).")
@@ -275,6 +283,219 @@ def summarise(source: str, target_lang: str, tiers: str | None, output_format: s
     settings = _settings(**flags)
     result = _run(run_summarise, quiet=quiet, source=source, settings=settings, tiers=tiers, target_lang=target_lang)
     _emit(result, _resolve_format(output_format), quiet=quiet)
+
+
+class _BatchProgress:
+    """Progress of a batch run on stderr: articles done, sentences/s, target tokens/s, ETA."""
+
+    def __init__(self, console, total: int | None) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+        self._started = time.perf_counter()
+        self._sentences = 0
+        self._progress = Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("articles"),
+            TextColumn("[dim]{task.fields[rates]}"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+            console=console, transient=False,
+        )
+        self._task = self._progress.add_task("Batch", total=total, rates="")
+
+    def __enter__(self) -> _BatchProgress:
+        self._progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.stop()
+
+    def _rates(self, tokens: int | None = None) -> str:
+        elapsed = max(time.perf_counter() - self._started, 1e-9)
+        text = f"{self._sentences / elapsed:,.1f} sentences/s"
+        if tokens is not None:
+            text += f" · {tokens / elapsed:,.0f} target tokens/s"
+        return text
+
+    def stage(self, description: str) -> None:
+        self._progress.update(self._task, description=description)
+
+    def advance(self, count: int) -> None:
+        self._sentences += count
+        self._progress.update(self._task, rates=self._rates())
+
+    def article(self, entry: dict[str, Any], report) -> None:
+        self._progress.update(self._task, advance=1, rates=self._rates(report.output_tokens))
+
+
+class _BatchLog:
+    """Without a terminal: no bar, only failures as they happen (the summary comes at the end)."""
+
+    def __init__(self, quiet: bool) -> None:
+        self._quiet = quiet
+
+    def __enter__(self) -> _BatchLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def stage(self, description: str) -> None:
+        pass
+
+    def advance(self, count: int) -> None:
+        pass
+
+    def article(self, entry: dict[str, Any], report) -> None:
+        if entry["status"] == "failed":
+            click.echo(f"wirebrief: failed: {entry['id']}: {entry['error']}", err=True)
+
+
+def _batch_summary(report, console, quiet: bool) -> None:
+    from rich.table import Table
+
+    from .render import plural
+
+    rate = ""
+    if report.seconds and report.sentences:
+        rate = (
+            f" ({report.sentences / report.seconds:,.1f} sentences/s, "
+            f"{report.output_tokens / report.seconds:,.0f} target tokens/s)"
+        )
+    line = (
+        f"wirebrief: batch: {report.ok} ok, {report.failed} failed, {report.skipped} skipped "
+        f"of {plural(report.total, 'input')} in {report.seconds:.1f} s{rate}"
+    )
+    if quiet:
+        return
+    if not console.is_terminal:
+        click.echo(line, err=True)
+        return
+    table = Table("ok", "failed", "skipped", "total", "seconds", "sentences/s", "target tokens/s", title="wirebrief batch")
+    seconds = report.seconds or 1e-9
+    table.add_row(
+        str(report.ok), f"[red]{report.failed}[/red]" if report.failed else "0", str(report.skipped), str(report.total),
+        f"{report.seconds:.1f}", f"{report.sentences / seconds:,.1f}", f"{report.output_tokens / seconds:,.0f}",
+    )
+    console.print(table)
+    for identifier, error in report.failures[:20]:
+        console.print(f"[red]failed[/red] {escape(identifier)}: {escape(error)}", highlight=False)
+    if len(report.failures) > 20:
+        console.print(f"... and {len(report.failures) - 20} more failures: see the manifest")
+
+
+def escape(text: str) -> str:
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
+
+
+def _terminate(_signum: int, _frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+@cli.command()
+@click.argument("sources", metavar="INPUT...", nargs=-1, required=True)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=str), metavar="FOLDER", help="Where the results and manifest.jsonl go (not with --format jsonl).")
+@click.option("--format", "output_format", type=click.Choice(["json", "markdown", "jsonl"]), default="json", show_default=True, help="One file per input (json, markdown), or JSON lines on stdout (jsonl).")
+@source_lang_option
+@target_option
+@tiers_option
+@click.option("--force", is_flag=True, help="Redo inputs whose results are already there.")
+@click.option("--shard", metavar="K/N", default="1/1", show_default=True, help="Run only the K-th of N deterministic parts of the inputs (one process per GPU).")
+@click.option("--glob", "pattern", default="*.txt", show_default=True, help="Which files to take from folders, recursively.")
+@click.option("--window", type=click.IntRange(min=1), default=128, show_default=True, help="Articles read and translated together (memory stays bounded by it).")
+@model_options
+@quiet_option
+@debug_option
+def batch(sources: tuple[str, ...], out_dir: str | None, output_format: str, source_lang: str, target_lang: str,
+          tiers: str | None, force: bool, shard: str, pattern: str, window: int, quiet: bool, **flags: Any) -> None:
+    """Brief many articles: files, folders (every *.txt, recursively), .jsonl files, or - for
+    JSONL on stdin. One result per input in --out with a manifest.jsonl; a rerun resumes.
+
+    Exit codes: 0 every input ok or skipped, 7 some inputs failed (the others have results),
+    others as for brief.
+    """
+    import signal
+    from pathlib import Path
+
+    from .batch import count_inputs, parse_shard, run_batch
+    from .errors import EXIT_PARTIAL
+
+    settings = _settings(**flags)
+    shard_k_n = parse_shard(shard)
+    _quiet_libraries(_debug_on(click.get_current_context()))
+    signal.signal(signal.SIGTERM, _terminate)
+    console = _stderr_console()
+    if not quiet and console.is_terminal:
+        from .batch import check_sources
+
+        check_sources(sources)
+        total = count_inputs(sources, pattern)
+        if total is not None and shard_k_n[1] > 1:
+            total = None  # which inputs are ours is known only as they are read
+        observer = _BatchProgress(console, total)
+    else:
+        observer = _BatchLog(quiet)
+    with observer:
+        report = run_batch(
+            list(sources), out_dir=Path(out_dir) if out_dir else None, settings=settings, tiers=tiers,
+            source_lang=source_lang, target_lang=target_lang, output_format=output_format, force=force,
+            shard=shard_k_n, pattern=pattern, window_articles=window, observer=observer,
+        )
+    _batch_summary(report, console, quiet)
+    if report.failed:
+        click.get_current_context().exit(EXIT_PARTIAL)
+
+
+@cli.group(cls=_Group)
+def cache() -> None:
+    """The translation cache: every sentence translated once, reused on later runs."""
+
+
+@cache.command("stats")
+@click.option("--cache", "cache_path", type=click.Path(dir_okay=False, path_type=str), metavar="FILE", help="The cache file (default: in the user cache folder).")
+@click.option("--format", "output_format", type=click.Choice(["rich", "json", "text"]), help="Output format.")
+@debug_option
+def cache_stats(cache_path: str | None, output_format: str | None) -> None:
+    """How many outputs the cache holds, per model, and its size."""
+    import json
+
+    from .cache import GenerationCache, default_cache_path
+
+    settings = _settings(cache=cache_path)
+    stats = GenerationCache(settings.cache or default_cache_path()).stats()
+    output_format = output_format or ("rich" if sys.stdout.isatty() else "text")
+    if output_format == "json":
+        click.echo(json.dumps(stats, indent=2, default=str))
+        return
+    lines = [(key, str(value)) for key, value in stats.items() if not isinstance(value, dict)]
+    per_engine = next((value for value in stats.values() if isinstance(value, dict)), {})
+    if output_format == "text":
+        for key, value in lines:
+            click.echo(f"{key}\t{value}")
+        for engine, count in per_engine.items():
+            click.echo(f"entries\t{engine}\t{count}")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("", "", title="wirebrief cache", show_header=False)
+    for key, value in lines:
+        table.add_row(key, escape(value))
+    for engine, count in per_engine.items():
+        table.add_row(f"  {escape(engine)}", str(count))
+    Console().print(table)
+
+
+@cache.command("clear")
+@click.option("--cache", "cache_path", type=click.Path(dir_okay=False, path_type=str), metavar="FILE", help="The cache file (default: in the user cache folder).")
+@debug_option
+def cache_clear(cache_path: str | None) -> None:
+    """Remove every cached output."""
+    from .cache import GenerationCache, default_cache_path
+
+    settings = _settings(cache=cache_path)
+    path = settings.cache or default_cache_path()
+    removed = GenerationCache(path).clear()
+    click.echo(f"removed {removed} cached outputs from {path}", err=True)
 
 
 @cli.group(cls=_Group)

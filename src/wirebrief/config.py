@@ -31,6 +31,14 @@ class Settings:
     offline: bool = False
     #: A folder of prompt files that override or add to the packaged ones.
     prompts_dir: Path | None = None
+    #: The inference engine: auto, torch or ctranslate2.
+    engine: str = "auto"
+    #: Keep model outputs in an SQLite cache, so no sentence is translated twice.
+    use_cache: bool = True
+    #: The cache file; None means the user cache folder.
+    cache: Path | None = None
+    #: Rounds of cutting and retrying a translation that ran into its length cap.
+    retries: int = 2
     #: For each setting, where its value came from: "flag", "env", "config" or "default".
     origins: Mapping[str, str] = field(default_factory=dict, compare=False)
 
@@ -44,7 +52,15 @@ _SETTING_TYPES: dict[str, type] = {
     "max_batch_tokens": int,
     "offline": bool,
     "prompts_dir": Path,
+    "engine": str,
+    "use_cache": bool,
+    "cache": Path,
+    "retries": int,
 }
+#: Whole-number settings that may be zero.
+_ZERO_ALLOWED = {"retries"}
+#: The inference engines; "auto" picks per device (engine.choose_engine).
+ENGINES = ("auto", "torch", "ctranslate2")
 ENV_PREFIX = "WIREBRIEF_"
 
 
@@ -108,8 +124,9 @@ def _convert(name: str, value: Any, origin: str) -> Any:
             number = int(value)
         except (TypeError, ValueError):
             raise ConfigError(f"{name} in {place} must be a whole number, not {value!r}") from None
-        if number < 1:
-            raise ConfigError(f"{name} in {place} must be at least 1, not {number}")
+        least = 0 if name in _ZERO_ALLOWED else 1
+        if number < least:
+            raise ConfigError(f"{name} in {place} must be at least {least}, not {number}")
         return number
     if kind is Path:
         return Path(str(value)).expanduser()
@@ -117,6 +134,8 @@ def _convert(name: str, value: Any, origin: str) -> Any:
         raise ConfigError(f"{name} in {place} must be a non-empty string, not {value!r}")
     if name == "device" and value not in DEVICES:
         raise ConfigError(f"device in {place} must be one of {', '.join(DEVICES)}, not {value!r}")
+    if name == "engine" and value not in ENGINES:
+        raise ConfigError(f"engine in {place} must be one of {', '.join(ENGINES)}, not {value!r}")
     return value
 
 

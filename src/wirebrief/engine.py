@@ -15,8 +15,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
+from .config import ENGINES
 from .errors import GenerationError, ModelError, UsageError
-from .models import ModelRef, is_present, missing_model_error
+from .models import ModelRef, fingerprint, is_present, missing_model_error
 
 log = logging.getLogger(__name__)
 
@@ -177,53 +178,78 @@ class HuggingFaceEngine:
         self.dtype = resolve_dtype(dtype, self.device)
         self.max_batch_tokens = max_batch_tokens or DEFAULT_BATCH_TOKENS.get(self.device, 24_576)
         self.batch_size = batch_size
-        started = time.perf_counter()
-        self._tokenizer, self._model = self._load(offline)
-        self.load_seconds = time.perf_counter() - started
+        self.offline = offline
+        self._model = None
+        self.load_seconds: float | None = None
+        # Only the tokenizer and config now; the weights load on the first generate, so a run
+        # whose every text is answered from the cache never loads them.
+        self._tokenizer, self._config = self._load_tokenizer()
         self.max_input_tokens = self._input_limit()
         # Marian's tokenizer decodes with the source-language sentencepiece model unless told
         # otherwise (transformers 5); its output is in the target language.
         self._decode_options = {"use_source_tokenizer": False} if hasattr(self._tokenizer, "spm_target") else {}
 
-    def _load(self, offline: bool):
-        from huggingface_hub.errors import HFValidationError, LocalEntryNotFoundError
-        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+    @property
+    def local_only(self) -> bool:
+        return self.offline or self.ref.is_local
 
-        local_only = offline or self.ref.is_local
-        if offline and not is_present(self.ref):
+    def _load_tokenizer(self):
+        from huggingface_hub.errors import HFValidationError, LocalEntryNotFoundError
+        from transformers import AutoConfig, AutoTokenizer
+
+        if self.offline and not is_present(self.ref):
             raise missing_model_error(self.ref, self.role, offline=True)
         try:
-            tokenizer = AutoTokenizer.from_pretrained(self.ref.location, local_files_only=local_only)
-            try:
-                model = AutoModelForSeq2SeqLM.from_pretrained(
-                    self.ref.location, local_files_only=local_only, dtype=self.dtype,
-                    use_safetensors=True,
-                )
-            except OSError as error:
-                if "safetensors" not in str(error) and "model.safetensors" not in str(error):
-                    raise
-                # Older repositories ship only pytorch_model.bin; torch loads it weights-only.
-                model = AutoModelForSeq2SeqLM.from_pretrained(
-                    self.ref.location, local_files_only=local_only, dtype=self.dtype
-                )
+            config = AutoConfig.from_pretrained(self.ref.location, local_files_only=self.local_only)
+            tokenizer = AutoTokenizer.from_pretrained(self.ref.location, local_files_only=self.local_only)
         except (LocalEntryNotFoundError, HFValidationError):
-            raise missing_model_error(self.ref, self.role, offline=offline) from None
+            raise missing_model_error(self.ref, self.role, offline=self.offline) from None
         except OSError as error:
             if not self.ref.is_local and not is_present(self.ref):
-                raise missing_model_error(self.ref, self.role, offline=offline) from None
+                raise missing_model_error(self.ref, self.role, offline=self.offline) from None
             raise ModelError(f"{self.role} model {self.model} cannot be loaded: {_first_line(error)}") from None
         except ValueError as error:
             raise ModelError(f"{self.role} model {self.model} cannot be loaded: {_first_line(error)}") from None
-        if not getattr(model.config, "is_encoder_decoder", False):
+        if not getattr(config, "is_encoder_decoder", False):
             raise ModelError(f"{self.role} model {self.model} is not an encoder-decoder (seq2seq) model")
+        return tokenizer, config
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the weights are in memory (they load on the first generate)."""
+        return self._model is not None
+
+    def load(self) -> None:
+        """Load the weights onto the device, if not yet done."""
+        if self._model is not None:
+            return
+        from transformers import AutoModelForSeq2SeqLM
+
+        started = time.perf_counter()
+        options = {"local_files_only": self.local_only, "dtype": self.dtype}
+        try:
+            try:
+                model = AutoModelForSeq2SeqLM.from_pretrained(self.ref.location, use_safetensors=True, **options)
+            except OSError as error:
+                if "safetensors" not in str(error):
+                    raise
+                # Older repositories ship only pytorch_model.bin; torch loads it weights-only.
+                model = AutoModelForSeq2SeqLM.from_pretrained(self.ref.location, **options)
+        except (OSError, ValueError) as error:
+            raise ModelError(f"{self.role} model {self.model} cannot be loaded: {_first_line(error)}") from None
         model.to(self.device)
         model.eval()
-        return tokenizer, model
+        self._model = model
+        self.load_seconds = time.perf_counter() - started
+
+    def cache_key(self) -> str:
+        """What this engine computes, for caches: engine, dtype and the exact model."""
+        return f"transformers:{str(self.dtype).removeprefix('torch.')}:{fingerprint(self.ref)}"
 
     def _input_limit(self) -> int:
         limit = getattr(self._tokenizer, "model_max_length", None)
         if not limit or limit > 100_000:  # transformers' "no limit" sentinel is ~1e30
-            limit = getattr(self._model.config, "max_position_embeddings", None) or 512
+            limit = getattr(self._config, "max_position_embeddings", None) or 512
         return int(limit)
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
@@ -233,15 +259,15 @@ class HuggingFaceEngine:
         return [len(ids) for ids in encoded["input_ids"]]
 
     def describe(self) -> dict[str, Any]:
-        config = self._model.config
+        config = self._config
         return {
             "engine": "transformers",
             "model": self.model,
-            "architecture": (config.architectures or [type(self._model).__name__])[0],
+            "architecture": (config.architectures or [config.model_type])[0],
             "revision": getattr(config, "_commit_hash", None),
             "device": self.device,
             "dtype": str(self.dtype).removeprefix("torch."),
-            "load_seconds": round(self.load_seconds, 3),
+            "load_seconds": None if self.load_seconds is None else round(self.load_seconds, 3),
         }
 
     def generate(
@@ -259,6 +285,8 @@ class HuggingFaceEngine:
                     f"of {self.model}: {text[:60]!r}..."
                 )
         caps = [params.cap_for(length) for length in lengths]
+        if texts:
+            self.load()
         results: list[Generation | None] = [None] * len(texts)
         pending = plan_batches(
             lengths, caps, max_batch_tokens=self.max_batch_tokens,
@@ -345,27 +373,67 @@ def _first_line(error: BaseException) -> str:
     return text.splitlines()[0] if text else type(error).__name__
 
 
-_LOADED: dict[tuple[Any, ...], HuggingFaceEngine] = {}
+def ctranslate2_installed() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("ctranslate2") is not None
+
+
+def choose_engine(engine: str, device: str) -> str:
+    """The engine `auto` stands for: CTranslate2 int8 on a CPU when it is installed, else torch.
+
+    On a GPU torch (bfloat16) is chosen: it is the path measured on CUDA so far; CTranslate2
+    float16 is there with ``--engine ctranslate2``.
+    """
+    if engine not in ENGINES:
+        raise UsageError(f"unknown engine {engine!r}", hint=f"use one of {', '.join(ENGINES)}")
+    if engine != "auto":
+        return engine
+    if not ctranslate2_installed():
+        return "torch"
+    if device == "cpu":
+        return "ctranslate2"
+    if device == "auto":
+        import torch
+
+        on_gpu = torch.cuda.is_available() or torch.backends.mps.is_available()
+        return "torch" if on_gpu else "ctranslate2"
+    return "torch"
+
+
+_LOADED: dict[tuple[Any, ...], Engine] = {}
 
 
 def load_engine(
     ref: ModelRef,
     *,
     role: str,
+    engine: str = "torch",
     device: str = "auto",
     dtype: str = "auto",
     offline: bool = False,
     max_batch_tokens: int | None = None,
     batch_size: int | None = None,
-) -> HuggingFaceEngine:
-    """Load a model once per process; later calls with the same settings reuse it."""
-    key = (ref.location, device, dtype)
-    engine = _LOADED.get(key)
-    if engine is None:
-        engine = HuggingFaceEngine(ref, role=role, device=device, dtype=dtype, offline=offline)
-        _LOADED[key] = engine
-    engine.role = role
-    engine.batch_size = batch_size
+) -> Engine:
+    """Make an engine once per process; later calls with the same settings reuse it.
+
+    Engines load their weights on the first generate, so this is cheap until then.
+    """
+    kind = choose_engine(engine, device)
+    key = (kind, ref.location, device, dtype)
+    loaded = _LOADED.get(key)
+    if loaded is None:
+        if kind == "ctranslate2":
+            if device == "mps":
+                raise UsageError("CTranslate2 does not run on Apple GPUs", hint="use --engine torch or --device cpu")
+            from .ct2 import CTranslate2Engine
+
+            loaded = CTranslate2Engine(ref, role=role, device=device, compute_type=dtype, offline=offline)
+        else:
+            loaded = HuggingFaceEngine(ref, role=role, device=device, dtype=dtype, offline=offline)
+        _LOADED[key] = loaded
+    loaded.role = role  # type: ignore[attr-defined]
+    loaded.batch_size = batch_size  # type: ignore[attr-defined]
     if max_batch_tokens:
-        engine.max_batch_tokens = max_batch_tokens
-    return engine
+        loaded.max_batch_tokens = max_batch_tokens  # type: ignore[attr-defined]
+    return loaded

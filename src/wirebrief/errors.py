@@ -65,8 +65,10 @@ class PromptError(ConfigError):
     """A prompt file is invalid or a template variable is missing."""
 
 
-#: Exit code for Ctrl-C, the shell convention 128 + SIGINT.
+#: Exit code for Ctrl-C (or SIGTERM), the shell convention 128 + SIGINT.
 EXIT_INTERRUPTED = 130
+#: Exit code of a batch run in which some inputs failed (the others have their results).
+EXIT_PARTIAL = 7
 
 #: Every exit code the CLI can return, for the README and its test.
 EXIT_CODES: dict[int, str] = {
@@ -77,5 +79,6 @@ EXIT_CODES: dict[int, str] = {
     ModelError.exit_code: "model error: model missing, not downloadable (offline) or not loadable",
     GenerationError.exit_code: "generation failed (e.g. out of memory)",
     ConfigError.exit_code: "configuration or prompt file invalid",
+    EXIT_PARTIAL: "batch: some inputs failed (see the manifest); the others have their results",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C)",
 }

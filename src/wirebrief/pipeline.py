@@ -7,6 +7,7 @@ documented in the README.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -16,9 +17,10 @@ from .check import Finding, check_summaries, check_translation
 from .config import DEFAULT_TRANSLATION_MODEL, Settings, resolve_settings
 from .document import Document, Metadata, decode, parse, read_source
 from .engine import Engine, load_engine
-from .errors import UsageError
+from .errors import GenerationError, InputError, UsageError, WirebriefError
 from .models import resolve
 from .prompts import CHUNK_PROMPT, load_prompts, select_tiers
+from .render import plural
 from .summaries import Summaries, summarise as summarise_text
 from .translation import TranslatedParagraph, TranslatedSentence, translate_documents, translation_params
 
@@ -95,12 +97,18 @@ def read_document(
     source_lang: str = "auto",
     expected: str = "nl",
     text: str | None = None,
+    data: bytes | None = None,
 ) -> tuple[Document, dict[str, Any] | None]:
     """Read and parse one article (path or ``-``), confirming its language when asked to detect.
 
-    Returns the document and the detection ({language, confidence}) when one was made.
+    `data` (raw bytes) or `text` (already decoded) stand in for reading `source`, which then
+    only names the article. Returns the document and the detection ({language, confidence})
+    when one was made.
     """
-    if text is None:
+    if data is not None:
+        name = str(source)
+        text, encoding = decode(data, name)
+    elif text is None:
         data, name = read_source(source)
         text, encoding = decode(data, name)
     else:
@@ -127,12 +135,144 @@ def check_languages(settings: Settings, source_lang: str, target_lang: str) -> N
         )
 
 
+#: One cache object per file per process, shared by every engine that uses it.
+_CACHES: dict[Path, Any] = {}
+
+
 def _engine(settings: Settings, role: str) -> Engine:
+    """The engine for a role, behind the generation cache unless it is switched off."""
     name = settings.translation_model if role == "translation" else settings.summary_model
-    return load_engine(
-        resolve(name), role=role, device=settings.device, offline=settings.offline,
+    engine = load_engine(
+        resolve(name), role=role, engine=settings.engine, device=settings.device, offline=settings.offline,
         max_batch_tokens=settings.max_batch_tokens, batch_size=settings.batch_size,
     )
+    if not settings.use_cache:
+        return engine
+    from .cache import CachedEngine, GenerationCache, default_cache_path
+
+    path = settings.cache or default_cache_path()
+    cache = _CACHES.get(path)
+    if cache is None:
+        cache = _CACHES[path] = GenerationCache(path)
+    return CachedEngine(engine, cache)
+
+
+def _describe(engine: Engine) -> dict[str, Any]:
+    """An engine's provenance, without counters that depend on what ran before."""
+    described = engine.describe()
+    if isinstance(described.get("cache"), dict):
+        described["cache"] = {"path": described["cache"].get("path")}
+    return described
+
+
+@dataclass(frozen=True)
+class Article:
+    """A parsed article on its way into a brief, with its language detection if one was made."""
+
+    document: Document
+    detected: dict[str, Any] | None = None
+
+
+def iter_briefs(
+    articles: Sequence[Article],
+    *,
+    settings: Settings | None = None,
+    tiers: str | None = None,
+    translate: bool = True,
+    summarise: bool = True,
+    target_lang: str = "en",
+    progress: Progress | None = None,
+    engines: dict[str, Engine] | None = None,
+) -> Iterator[Brief | WirebriefError]:
+    """Brief many articles: all their sentences translated in one pooled, length-sorted call,
+    then each article's tiers; yields each result, in order, as soon as it is done.
+
+    A failure that belongs to one article (its tiers could not be made) is yielded in its place
+    as the error, so one bad article does not stop the others. `engines` may supply ready
+    engines by role ("translation", "summary"); engines loaded here are added to it, so a
+    caller passing the same dict again reuses them.
+    """
+    settings = settings or resolve_settings()
+    progress = progress or _Silent()
+    engines = {} if engines is None else engines
+    documents = [article.document for article in articles]
+    provenance_base: dict[str, Any] = {"wirebrief_version": __version__}
+
+    # Prompts are read and tiers checked before any model loads: a typo costs no waiting.
+    prompts = load_prompts(settings.prompts_dir) if summarise else {}
+    chosen = select_tiers(prompts, tiers) if summarise else []
+
+    translate_seconds = 0.0
+    translation_models: dict[str, Any] = {}
+    params = translation_params(num_beams=settings.num_beams)
+    if translate and documents:
+        progress.stage("Loading translation model")
+        if "translation" not in engines:
+            engines["translation"] = _engine(settings, "translation")
+        engine = engines["translation"]
+        sentences = sum(document.sentence_count for document in documents)
+        progress.stage(f"Translating {plural(sentences, 'sentence')}")
+        step = time.perf_counter()
+        translated = translate_documents(documents, engine, params, progress.advance, settings.retries)
+        translate_seconds = time.perf_counter() - step
+        translation_models = _describe(engine)
+    else:
+        translated = [
+            [
+                TranslatedParagraph(
+                    paragraph.index, paragraph.kind, paragraph.text,
+                    tuple(TranslatedSentence(sentence, sentence) for sentence in paragraph.sentences),
+                )
+                for paragraph in document.paragraphs
+            ]
+            for document in documents
+        ]
+
+    for article, paragraphs in zip(articles, translated):
+        started = time.perf_counter()
+        document = article.document
+        timings: dict[str, float] = {}
+        provenance: dict[str, Any] = {**provenance_base, "models": {}, "generation": {}}
+        if translate:
+            timings["translate_seconds"] = translate_seconds
+            provenance["models"]["translation"] = translation_models
+            provenance["generation"]["translation"] = {**params.as_dict(), "retries": settings.retries}
+        findings = check_translation([len(p.sentences) for p in document.paragraphs], paragraphs) if translate else []
+        summaries = None
+        if chosen:
+            progress.stage("Loading summary model")
+            if "summary" not in engines:
+                engines["summary"] = _engine(settings, "summary")
+            engine = engines["summary"]
+            progress.stage(f"Summarising: {', '.join(prompt.name for prompt in chosen)}")
+            step = time.perf_counter()
+            try:
+                summaries = summarise_text(
+                    [paragraph.translation for paragraph in paragraphs], chosen, engine, prompts[CHUNK_PROMPT],
+                    language=target_lang, progress=progress.advance,
+                )
+            except (GenerationError, InputError) as error:
+                yield error
+                continue
+            timings["summarise_seconds"] = time.perf_counter() - step
+            provenance["models"]["summary"] = _describe(engine)
+            provenance["generation"].update({prompt.name: prompt.params.as_dict() for prompt in chosen})
+            provenance["prompts"] = {prompt.name: str(prompt.path) for prompt in chosen}
+            provenance["summary_input"] = {"chunks_condensed": summaries.chunks, "condense_rounds": summaries.rounds}
+            findings += check_summaries(summaries)
+        timings["total_seconds"] = translate_seconds + time.perf_counter() - started
+        provenance["timings"] = {name: round(value, 3) for name, value in timings.items()}
+        yield Brief(
+            source_language=document.language if translate else target_lang,
+            target_language=target_lang,
+            metadata=document.metadata,
+            paragraphs=tuple(paragraphs),
+            summaries=summaries,
+            findings=tuple(findings),
+            provenance=provenance,
+            detected=article.detected,
+            translated=translate,
+        )
 
 
 def make_brief(
@@ -152,67 +292,13 @@ def make_brief(
     `translate=False` treats the text as already in the target language (`wirebrief summarise`).
     `engines` may supply ready engines by role ("translation", "summary"), e.g. a fake in tests.
     """
-    settings = settings or resolve_settings()
-    progress = progress or _Silent()
-    engines = dict(engines or {})
-    started = time.perf_counter()
-    timings: dict[str, float] = {}
-    provenance: dict[str, Any] = {"wirebrief_version": __version__, "models": {}, "generation": {}}
-
-    # Prompts are read and tiers checked before any model loads: a typo costs no waiting.
-    prompts = load_prompts(settings.prompts_dir) if summarise else {}
-    chosen = select_tiers(prompts, tiers) if summarise else []
-
-    if translate:
-        progress.stage("Loading translation model")
-        engine = engines.get("translation") or _engine(settings, "translation")
-        params = translation_params(num_beams=settings.num_beams)
-        progress.stage(f"Translating {document.sentence_count} sentences")
-        step = time.perf_counter()
-        [paragraphs] = translate_documents([document], engine, params, progress.advance)
-        timings["translate_seconds"] = time.perf_counter() - step
-        provenance["models"]["translation"] = engine.describe()
-        provenance["generation"]["translation"] = params.as_dict()
-    else:
-        paragraphs = [
-            TranslatedParagraph(
-                paragraph.index, paragraph.kind, paragraph.text,
-                tuple(TranslatedSentence(sentence, sentence) for sentence in paragraph.sentences),
-            )
-            for paragraph in document.paragraphs
-        ]
-    findings = check_translation([len(p.sentences) for p in document.paragraphs], paragraphs) if translate else []
-
-    summaries = None
-    if chosen:
-        progress.stage("Loading summary model")
-        engine = engines.get("summary") or _engine(settings, "summary")
-        progress.stage(f"Summarising: {', '.join(prompt.name for prompt in chosen)}")
-        step = time.perf_counter()
-        summaries = summarise_text(
-            [paragraph.translation for paragraph in paragraphs], chosen, engine, prompts[CHUNK_PROMPT],
-            language=target_lang, progress=progress.advance,
-        )
-        timings["summarise_seconds"] = time.perf_counter() - step
-        provenance["models"]["summary"] = engine.describe()
-        provenance["generation"].update({prompt.name: prompt.params.as_dict() for prompt in chosen})
-        provenance["prompts"] = {prompt.name: str(prompt.path) for prompt in chosen}
-        provenance["summary_input"] = {"chunks_condensed": summaries.chunks, "condense_rounds": summaries.rounds}
-        findings += check_summaries(summaries)
-
-    timings["total_seconds"] = time.perf_counter() - started
-    provenance["timings"] = {name: round(value, 3) for name, value in timings.items()}
-    return Brief(
-        source_language=document.language if translate else target_lang,
-        target_language=target_lang,
-        metadata=document.metadata,
-        paragraphs=tuple(paragraphs),
-        summaries=summaries,
-        findings=tuple(findings),
-        provenance=provenance,
-        detected=detected,
-        translated=translate,
+    [result] = iter_briefs(
+        [Article(document, detected)], settings=settings, tiers=tiers, translate=translate,
+        summarise=summarise, target_lang=target_lang, progress=progress, engines=dict(engines or {}),
     )
+    if isinstance(result, WirebriefError):
+        raise result
+    return result
 
 
 def _from_source(

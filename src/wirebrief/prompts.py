@@ -189,8 +189,11 @@ def tier_names(prompts: dict[str, Prompt]) -> list[str]:
 
 
 def select_tiers(prompts: dict[str, Prompt], requested: str | None) -> list[Prompt]:
-    """The prompts for a comma-separated tier list (None: the default tiers), shortest first."""
+    """The prompts for a comma-separated tier list (None: the default tiers; "none": no tier),
+    shortest first."""
     available = tier_names(prompts)
+    if requested is not None and requested.strip().lower() == "none":
+        return []
     if requested is None:
         names = [name for name in DEFAULT_TIERS if name in prompts]
     else:

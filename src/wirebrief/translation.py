@@ -87,17 +87,21 @@ def translate_sentences(
     engine: Engine,
     params: GenerationParams,
     progress: ProgressCallback | None = None,
+    retries: int = MAX_RETRY_ROUNDS,
 ) -> list[TranslatedSentence]:
-    """Translate sentences in one batched call, cutting and retrying those that hit the cap."""
+    """Translate sentences in one batched call, cutting and retrying those that hit the cap.
+
+    `retries` rounds of cut-and-retry at most; 0 keeps every first translation as it is.
+    """
     pieces = [
         [_Piece(text) for text in fitted]
         for fitted in fit_to_limit(sentences, engine, engine.max_input_tokens)
     ]
     todo = [piece for sentence_pieces in pieces for piece in sentence_pieces]
-    for round_number in range(MAX_RETRY_ROUNDS + 1):
+    for round_number in range(retries + 1):
         for piece, generation in zip(todo, engine.generate([p.text for p in todo], params, progress)):
             piece.generation = generation
-        if round_number == MAX_RETRY_ROUNDS:
+        if round_number == retries:
             break
         todo = []
         for index, sentence_pieces in enumerate(pieces):
@@ -134,6 +138,7 @@ def translate_documents(
     engine: Engine,
     params: GenerationParams,
     progress: ProgressCallback | None = None,
+    retries: int = MAX_RETRY_ROUNDS,
 ) -> list[list[TranslatedParagraph]]:
     """Translate all documents' sentences together and put them back in their paragraphs."""
     sentences = [
@@ -142,7 +147,7 @@ def translate_documents(
         for paragraph in document.paragraphs
         for sentence in paragraph.sentences
     ]
-    translated = iter(translate_sentences(sentences, engine, params, progress))
+    translated = iter(translate_sentences(sentences, engine, params, progress, retries))
     return [
         [
             TranslatedParagraph(

@@ -1,0 +1,562 @@
+"""Batch runs: many articles in, one result file each, a manifest, resumable and shardable.
+
+The inputs are read lazily, a window of articles at a time, so memory stays bounded however
+long the feed is. Within a window every sentence of every article goes to the engine in one
+pooled call, where it is sorted by length and packed by a token budget; then each article
+gets its tiers and is written at once, atomically (a temporary file, then a rename).
+
+`--out/manifest.jsonl` gets one line per input as it finishes: its id, input, sha256, status
+(``ok``, ``failed``, ``skipped``), output and error. The last line for an id is its state, so
+the file is only ever appended to while a run goes on (several shard processes may share it);
+a run without shards rewrites it compactly at its end. A rerun skips an input whose result
+exists for the same input hash and the same settings key (models, engine, tiers and their
+prompts, generation settings, languages, format). Whatever point a run is killed at, a
+rerun ends with the results an uninterrupted run would have given.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import sys
+import time
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any, Protocol
+
+from . import __version__
+from .config import Settings
+from .errors import InputError, UsageError, WirebriefError
+from .models import fingerprint, resolve
+
+MANIFEST = "manifest.jsonl"
+#: Default window: articles read and translated together, and the sentences they may hold.
+WINDOW_ARTICLES = 128
+WINDOW_SENTENCES = 4096
+FORMATS = ("json", "markdown", "jsonl")
+_SUFFIX = {"json": ".json", "markdown": ".md"}
+#: Characters never put in an output file name (control characters and those Windows refuses).
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"|?*]+')
+_TMP = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.tmp$")
+
+
+# --------------------------------------------------------------------------------------------
+# Inputs
+
+
+@dataclass(frozen=True)
+class Item:
+    """One input article: where it came from and what the run calls it."""
+
+    id: str
+    #: What the manifest calls the input: a path, or ``file.jsonl:LINE``.
+    origin: str
+    path: Path | None = None
+    #: The text of a JSONL record.
+    text: str | None = None
+    #: Why the input cannot be used at all (a broken JSONL line), found while listing.
+    error: str | None = None
+
+
+def _jsonl_items(lines: Iterable[bytes], origin: str, stem: str) -> Iterator[Item]:
+    for number, raw in enumerate(lines, start=1):
+        where = f"{origin}:{number}"
+        if not raw.strip():
+            continue
+        try:
+            record = json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            yield Item(f"{stem}-{number}", where, error=f"line {number} is not valid JSON ({error})")
+            continue
+        if not isinstance(record, dict):
+            yield Item(f"{stem}-{number}", where, error=f"line {number} is not a JSON object")
+            continue
+        identifier = record.get("id")
+        identifier = f"{stem}-{number}" if identifier is None or str(identifier).strip() == "" else str(identifier)
+        text = record.get("text")
+        if not isinstance(text, str):
+            yield Item(identifier, where, error=f'line {number} has no "text" string')
+            continue
+        yield Item(identifier, where, text=text)
+
+
+def _stdin_lines() -> Iterator[bytes]:
+    yield from sys.stdin.buffer
+
+
+def _file_lines(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as handle:
+        yield from handle
+
+
+def check_sources(sources: Sequence[str]) -> None:
+    """Refuse, before anything runs, arguments that name nothing (a typo is a usage error)."""
+    if not sources:
+        raise UsageError("no inputs given", hint="pass files, folders, a .jsonl file, or - for JSONL on stdin")
+    if list(sources).count("-") > 1:
+        raise UsageError("standard input (-) can be read only once")
+    for source in sources:
+        if source != "-" and not Path(source).exists():
+            raise UsageError(f"{source}: no such file or folder")
+
+
+def collect(sources: Sequence[str], pattern: str = "*.txt") -> Iterator[Item]:
+    """Every input named by `sources`, lazily, in a stable order, each with a unique id.
+
+    A folder gives every file matching `pattern` under it, recursively (id: the path relative
+    to the folder); a ``.jsonl`` file or ``-`` gives one article per line (``{"id", "text"}``;
+    id: the record's ``id``, else ``<name>-<line>``); any other file is one article (id: its
+    name). An id seen before gets ``~2``, ``~3``... so no input is silently dropped.
+    """
+    seen: dict[str, int] = {}
+    for item in _raw_items(sources, pattern):
+        count = seen.get(item.id, 0) + 1
+        seen[item.id] = count
+        if count > 1:
+            item = Item(f"{item.id}~{count}", item.origin, item.path, item.text, item.error)
+        yield item
+
+
+def _raw_items(sources: Sequence[str], pattern: str) -> Iterator[Item]:
+    for source in sources:
+        if source == "-":
+            yield from _jsonl_items(_stdin_lines(), "<stdin>", "stdin")
+            continue
+        path = Path(source)
+        if path.is_dir():
+            for found in sorted(path.rglob(pattern)):
+                if found.is_file():
+                    yield Item(found.relative_to(path).as_posix(), str(found), path=found)
+        elif path.suffix.lower() == ".jsonl":
+            yield from _jsonl_items(_file_lines(path), str(path), path.stem)
+        else:
+            yield Item(path.name, str(path), path=path)
+
+
+def count_inputs(sources: Sequence[str], pattern: str = "*.txt") -> int | None:
+    """How many inputs there are, cheaply (None when standard input is one of them)."""
+    if "-" in sources:
+        return None
+    total = 0
+    for source in sources:
+        path = Path(source)
+        if path.is_dir():
+            total += sum(1 for found in path.rglob(pattern) if found.is_file())
+        elif path.suffix.lower() == ".jsonl":
+            with path.open("rb") as handle:
+                total += sum(1 for line in handle if line.strip())
+        else:
+            total += 1
+    return total
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``K/N`` → (K, N), 1 <= K <= N."""
+    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text)
+    if not match:
+        raise UsageError(f"--shard {text!r} is not K/N", hint="e.g. --shard 1/4 for the first of four processes")
+    k, n = int(match.group(1)), int(match.group(2))
+    if n < 1 or not 1 <= k <= n:
+        raise UsageError(f"--shard {text}: K must be between 1 and N")
+    return k, n
+
+
+def in_shard(identifier: str, shard: tuple[int, int]) -> bool:
+    """Whether an input belongs to shard K of N: a hash of its id, so every process agrees."""
+    k, n = shard
+    if n == 1:
+        return True
+    digest = hashlib.sha256(identifier.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") % n == k - 1
+
+
+# --------------------------------------------------------------------------------------------
+# Outputs
+
+
+def output_name(identifier: str, output_format: str) -> str:
+    """A relative path under --out for an input id, which can never leave --out.
+
+    Folders in the id are kept; ``..``, ``.``, empty parts, leading dots, control and reserved
+    characters are removed. When that changed the id, a short hash of the id is added, so two
+    different ids never share a result file.
+    """
+    parts = []
+    for part in re.split(r"[\\/]+", identifier):
+        cleaned = _UNSAFE.sub("_", unicodedata.normalize("NFC", part)).strip(" .")
+        if cleaned:
+            parts.append(cleaned[:150])
+    if not parts:
+        parts = ["article"]
+    if "/".join(parts) != identifier:
+        parts[-1] = f"{parts[-1]}-{hashlib.sha256(identifier.encode('utf-8')).hexdigest()[:8]}"
+    parts[-1] += _SUFFIX[output_format]
+    return str(PurePosixPath(*parts))
+
+
+def write_atomic(path: Path, content: str) -> None:
+    """Write a file so that it is either absent, or whole: a temporary file, fsync, rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with temporary.open("w", encoding="utf-8") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_temporaries(out_dir: Path) -> int:
+    """Delete temporary files left by killed runs (their process is gone); returns how many."""
+    removed = 0
+    for path in out_dir.rglob(".*.tmp"):
+        match = _TMP.match(path.name)
+        if match and int(match.group("pid")) != os.getpid() and not _pid_alive(int(match.group("pid"))):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+                removed += 1
+    return removed
+
+
+class Manifest:
+    """``manifest.jsonl``: appended one line at a time under a lock; the last line per id wins."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.path = out_dir / MANIFEST
+        self._lock_path = out_dir / ".manifest.lock"
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        import fcntl
+
+        with self._lock_path.open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def load(self) -> dict[str, dict[str, Any]]:
+        """The latest entry per id. A line cut short by a killed run is ignored."""
+        entries: dict[str, dict[str, Any]] = {}
+        try:
+            handle = self.path.open("rb")
+        except FileNotFoundError:
+            return entries
+        with handle:
+            for line in handle:
+                try:
+                    entry = json.loads(line)
+                except (json.JSONDecodeError, UnicodeDecodeError):
+                    continue
+                if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+                    entries[entry["id"]] = entry
+        return entries
+
+    def append(self, entry: dict[str, Any]) -> None:
+        line = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
+        with self._locked():
+            # A line a killed writer left unfinished must not swallow this one.
+            with self.path.open("ab") as handle:
+                if handle.tell() and not _ends_with_newline(self.path):
+                    handle.write(b"\n")
+                handle.write(line)
+                handle.flush()
+                os.fsync(handle.fileno())
+
+    def compact(self) -> None:
+        """Rewrite the manifest with one line per id (the latest), atomically."""
+        with self._locked():
+            entries = self.load()
+            write_atomic(self.path, "".join(json.dumps(entry, ensure_ascii=False) + "\n" for entry in entries.values()))
+
+
+def _ends_with_newline(path: Path) -> bool:
+    with path.open("rb") as handle:
+        handle.seek(-1, os.SEEK_END)
+        return handle.read(1) == b"\n"
+
+
+# --------------------------------------------------------------------------------------------
+# The run
+
+
+def _model_identity(settings: Settings, role: str, engines: dict[str, Any]) -> str:
+    if role in engines and hasattr(engines[role], "cache_key"):
+        return engines[role].cache_key()
+    return fingerprint(resolve(settings.translation_model if role == "translation" else settings.summary_model))
+
+
+def settings_key(
+    settings: Settings,
+    *,
+    tiers: Sequence[Any],
+    source_lang: str,
+    target_lang: str,
+    output_format: str,
+    engines: dict[str, Any] | None = None,
+) -> str:
+    """What a result depends on besides its input; a result made with another key is redone.
+
+    Models are identified by their fingerprint (computed without loading them), or by the
+    cache key of an engine passed in ready-made.
+    """
+    engines = engines or {}
+    models = {"translation": _model_identity(settings, "translation", engines)}
+    if tiers:
+        models["summary"] = _model_identity(settings, "summary", engines)
+    described = {
+        "wirebrief": __version__,
+        "models": models,
+        "engine": settings.engine,
+        "device": settings.device,
+        "num_beams": settings.num_beams,
+        "retries": settings.retries,
+        "tiers": {
+            prompt.name: hashlib.sha256(prompt.path.read_bytes()).hexdigest() for prompt in tiers
+        },
+        "source_lang": source_lang,
+        "target_lang": target_lang,
+        "format": output_format,
+    }
+    return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()[:32]
+
+
+@dataclass
+class Report:
+    """What a batch run did, for the closing table and the exit code."""
+
+    ok: int = 0
+    failed: int = 0
+    skipped: int = 0
+    sentences: int = 0
+    output_tokens: int = 0
+    seconds: float = 0.0
+    failures: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return self.ok + self.failed + self.skipped
+
+
+class Observer(Protocol):
+    """Where a batch run reports progress (the CLI draws it on stderr)."""
+
+    def stage(self, description: str) -> None: ...
+
+    def advance(self, count: int) -> None: ...
+
+    def article(self, entry: dict[str, Any], report: Report) -> None: ...
+
+
+class _Quiet:
+    def stage(self, description: str) -> None:
+        pass
+
+    def advance(self, count: int) -> None:
+        pass
+
+    def article(self, entry: dict[str, Any], report: Report) -> None:
+        pass
+
+
+@dataclass
+class _Pending:
+    """An input read and parsed, waiting for its window to be translated."""
+
+    item: Item
+    sha256: str
+    started: float
+    article: Any = None  # pipeline.Article
+    error: str | None = None
+
+
+def _read(item: Item, source_lang: str, started: float) -> _Pending:
+    from .pipeline import Article, read_document
+
+    if item.error is not None:
+        return _Pending(item, "", started, error=item.error)
+    if item.path is not None:
+        try:
+            data = item.path.read_bytes()
+        except OSError as error:
+            return _Pending(item, "", started, error=f"{item.origin}: cannot be read ({error.strerror or error})")
+    else:
+        data = (item.text or "").encode("utf-8")
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        document, detected = read_document(item.origin, source_lang=source_lang, data=data)
+    except InputError as error:
+        return _Pending(item, digest, started, error=error.one_line())
+    return _Pending(item, digest, started, article=Article(document, detected))
+
+
+def _windows(pending: Iterator[_Pending | dict[str, Any]], articles: int, sentences: int) -> Iterator[list]:
+    window: list = []
+    held = 0
+    for entry in pending:
+        window.append(entry)
+        if isinstance(entry, _Pending) and entry.article is not None:
+            held += entry.article.document.sentence_count
+        if sum(1 for e in window if isinstance(e, _Pending)) >= articles or held >= sentences:
+            yield window
+            window, held = [], 0
+    if window:
+        yield window
+
+
+def run_batch(
+    sources: Sequence[str],
+    *,
+    out_dir: Path | None,
+    settings: Settings,
+    tiers: str | None = None,
+    source_lang: str = "auto",
+    target_lang: str = "en",
+    output_format: str = "json",
+    force: bool = False,
+    shard: tuple[int, int] = (1, 1),
+    pattern: str = "*.txt",
+    window_articles: int = WINDOW_ARTICLES,
+    window_sentences: int = WINDOW_SENTENCES,
+    observer: Observer | None = None,
+    stream=None,
+    engines: dict[str, Any] | None = None,
+) -> Report:
+    """Brief every input; see the module docstring. Returns what happened.
+
+    `engines` may supply ready engines by role (as for `pipeline.iter_briefs`). With ``output_format="jsonl"`` results go to `stream` (one JSON object per input, in input
+    order) and `out_dir` must be None: there is no manifest, so nothing to resume.
+    """
+    from .pipeline import check_languages, iter_briefs
+    from .prompts import load_prompts, select_tiers
+    from .render import to_markdown
+
+    if output_format not in FORMATS:
+        raise UsageError(f"unknown batch format {output_format!r}", hint=f"use one of {', '.join(FORMATS)}")
+    if output_format == "jsonl" and out_dir is not None:
+        raise UsageError("--format jsonl writes to standard output; leave out --out")
+    if output_format != "jsonl" and out_dir is None:
+        raise UsageError("--out FOLDER is required", hint="or use --format jsonl to write to standard output")
+    check_sources(sources)
+    check_languages(settings, source_lang, target_lang)
+    chosen = select_tiers(load_prompts(settings.prompts_dir), tiers)
+    engines = {} if engines is None else engines
+    key = settings_key(
+        settings, tiers=chosen, source_lang=source_lang, target_lang=target_lang,
+        output_format=output_format, engines=engines,
+    )
+    observer = observer or _Quiet()
+    stream = stream or sys.stdout
+    report = Report()
+    started = time.perf_counter()
+
+    manifest = None
+    done: dict[str, dict[str, Any]] = {}
+    if out_dir is not None:
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise UsageError(f"--out {out_dir}: cannot be created ({error.strerror or error})") from None
+        remove_stale_temporaries(out_dir)
+        manifest = Manifest(out_dir)
+        done = manifest.load()
+
+    def finish(entry: dict[str, Any]) -> None:
+        status = entry["status"]
+        setattr(report, status, getattr(report, status) + 1)
+        if status == "failed":
+            report.failures.append((entry["id"], entry["error"]))
+        if manifest is not None:
+            manifest.append(entry)
+        elif output_format == "jsonl" and status == "failed":
+            stream.write(json.dumps({"id": entry["id"], "status": "failed", "error": entry["error"]}, ensure_ascii=False) + "\n")
+            stream.flush()
+        observer.article(entry, report)
+
+    def entry_for(item: Item, sha: str, status: str, output: str | None, error: str | None, **extra: Any) -> dict[str, Any]:
+        return {
+            "id": item.id, "input": item.origin, "sha256": sha, "status": status, "output": output,
+            "error": error, "settings_key": key, **extra,
+        }
+
+    def prepared() -> Iterator[_Pending | dict[str, Any]]:
+        for item in collect(sources, pattern):
+            if not in_shard(item.id, shard):
+                continue
+            pending = _read(item, source_lang, time.perf_counter())
+            if out_dir is not None and pending.error is None and not force:
+                previous = done.get(item.id)
+                name = output_name(item.id, output_format)
+                if (
+                    previous is not None
+                    and previous.get("status") in ("ok", "skipped")
+                    and previous.get("sha256") == pending.sha256
+                    and previous.get("settings_key") == key
+                    and (out_dir / name).is_file()
+                ):
+                    yield entry_for(item, pending.sha256, "skipped", name, None)
+                    continue
+            yield pending
+
+    for window in _windows(prepared(), window_articles, window_sentences):
+        articles = [entry for entry in window if isinstance(entry, _Pending) and entry.article is not None]
+        results = iter(
+            iter_briefs(
+                [entry.article for entry in articles], settings=settings, tiers=tiers, target_lang=target_lang,
+                summarise=bool(chosen), progress=observer, engines=engines,
+            )
+        ) if articles else iter(())
+        for entry in window:
+            if isinstance(entry, dict):
+                finish(entry)
+                continue
+            if entry.error is not None:
+                finish(entry_for(entry.item, entry.sha256, "failed", None, entry.error))
+                continue
+            result = next(results)
+            if isinstance(result, WirebriefError):
+                finish(entry_for(entry.item, entry.sha256, "failed", None, result.one_line()))
+                continue
+            sentences = sum(len(paragraph.sentences) for paragraph in result.paragraphs)
+            tokens = sum(sentence.output_tokens for paragraph in result.paragraphs for sentence in paragraph.sentences)
+            report.sentences += sentences
+            report.output_tokens += tokens
+            name = None
+            if output_format == "jsonl":
+                stream.write(json.dumps({"id": entry.item.id, "status": "ok", "brief": result.to_dict()}, ensure_ascii=False) + "\n")
+                stream.flush()
+            else:
+                assert out_dir is not None
+                name = output_name(entry.item.id, output_format)
+                content = (
+                    json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n"
+                    if output_format == "json" else to_markdown(result)
+                )
+                write_atomic(out_dir / name, content)
+            finish(entry_for(
+                entry.item, entry.sha256, "ok", name, None, sentences=sentences, output_tokens=tokens,
+                seconds=round(time.perf_counter() - entry.started, 3),
+            ))
+    report.seconds = time.perf_counter() - started
+    if manifest is not None and shard[1] == 1:
+        manifest.compact()
+    return report
