@@ -113,6 +113,9 @@ def test_hf_hub_offline_does_not_override_an_explicit_choice(no_config):
             r"offline in environment variable WIREBRIEF_OFFLINE must be true or false",
         ),
         ({"translation_model": "  "}, {}, r"translation_model in flag must be a non-empty string"),
+        ({}, {"WIREBRIEF_ENGINE": "onnx"}, r"engine in environment variable WIREBRIEF_ENGINE must be one of auto, torch, ctranslate2"),
+        ({"retries": -1}, {}, r"retries in flag must be at least 0, not -1"),
+        ({}, {"WIREBRIEF_USE_CACHE": "maybe"}, r"use_cache in environment variable WIREBRIEF_USE_CACHE must be true or false"),
     ],
 )
 def test_bad_values_are_config_errors(no_config, flags, env, message):
@@ -174,3 +177,19 @@ def test_unrecognised_hf_hub_offline_is_ignored_or_named(no_config):
 def test_fractional_number_is_refused(config_file):
     with pytest.raises(ConfigError, match="whole number"):
         resolve_settings({}, config_file("num_beams = 2.5\n"))
+
+
+def test_batch_settings_from_environment_and_file(config_file):
+    env = config_file('engine = "torch"\ncache = "~/wire-cache.sqlite3"\nretries = 0\n', WIREBRIEF_USE_CACHE="0")
+    settings = resolve_settings({}, env)
+    assert (settings.engine, settings.retries, settings.use_cache) == ("torch", 0, False)
+    assert settings.cache == Path("~/wire-cache.sqlite3").expanduser()
+    assert settings.origins["use_cache"] == "env" and settings.origins["retries"] == "config"
+    assert resolve_settings({"engine": "ctranslate2"}, env).engine == "ctranslate2"
+
+
+def test_user_cache_dir_follows_xdg(tmp_path):
+    from wirebrief.config import user_cache_dir
+
+    assert user_cache_dir({"XDG_CACHE_HOME": str(tmp_path)}) == tmp_path / "wirebrief"
+    assert user_cache_dir({}) == Path.home() / ".cache" / "wirebrief"

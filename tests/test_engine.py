@@ -125,3 +125,33 @@ def test_importing_cli_document_render_engine_does_not_import_torch():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
+
+
+# --------------------------------------------------------------------------------------------
+# Choosing an engine
+
+
+@pytest.mark.parametrize(
+    ("requested", "device", "installed", "expected"),
+    [
+        ("auto", "cpu", True, "ctranslate2"),
+        ("auto", "cpu", False, "torch"),
+        ("auto", "cuda", True, "torch"),
+        ("auto", "mps", True, "torch"),
+        ("torch", "cpu", True, "torch"),
+        ("ctranslate2", "cuda", False, "ctranslate2"),  # asked for: its own error says how to install it
+    ],
+)
+def test_choose_engine(monkeypatch, requested, device, installed, expected):
+    from wirebrief import engine as engine_module
+
+    monkeypatch.setattr(engine_module, "ctranslate2_installed", lambda: installed)
+    assert engine_module.choose_engine(requested, device) == expected
+
+
+def test_unknown_engine_is_a_usage_error():
+    from wirebrief.engine import choose_engine
+    from wirebrief.errors import UsageError
+
+    with pytest.raises(UsageError, match="unknown engine"):
+        choose_engine("onnx", "cpu")

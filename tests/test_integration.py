@@ -142,3 +142,20 @@ def test_a_sentence_longer_than_the_model_input_is_split_and_kept_whole(tiny_set
     [result] = translate_sentences([long_sentence], engine, translation_params(num_beams=1))
     assert result.source == long_sentence
     assert result.parts >= 2 and result.translation
+
+
+@pytest.mark.model
+def test_an_engine_loads_its_weights_only_when_it_first_generates(tiny_settings):
+    from wirebrief.engine import HuggingFaceEngine
+
+    engine = HuggingFaceEngine(resolve(tiny_settings.translation_model), device=tiny_settings.device)
+    assert not engine.loaded
+    assert engine.count_tokens(["Een korte zin."])[0] > 1 and engine.max_input_tokens > 0
+    described = engine.describe()
+    assert described["architecture"] == "MarianMTModel" and described["load_seconds"] is None
+    key = engine.cache_key()
+    assert key.startswith("transformers:float32:local:")
+    [generation] = engine.generate(["Een korte zin."], translation_params(num_beams=1))
+    assert engine.loaded and engine.describe()["load_seconds"] is not None
+    assert generation.output_tokens > 0
+    assert engine.cache_key() == key

@@ -241,3 +241,10 @@ def test_fractional_integer_generation_parameter_is_refused(tmp_path):
     path = write_prompt(tmp_path, "broken", VALID.replace("max_new_tokens = 20", "num_beams = 2.5"))
     with pytest.raises(PromptError, match="num_beams"):
         load_prompt(path)
+
+
+def test_tiers_none_selects_no_tier():
+    from wirebrief.prompts import load_prompts, select_tiers
+
+    assert select_tiers(load_prompts(), "none") == []
+    assert select_tiers(load_prompts(), " None ") == []
