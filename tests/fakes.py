@@ -115,6 +115,9 @@ class FakeEngine:
     def describe(self) -> dict[str, Any]:
         return {"engine": "fake", "model": self.model, "device": "cpu", "dtype": "none"}
 
+    def cache_key(self) -> str:
+        return f"fake:{self.model}"
+
     # -- helpers for tests --------------------------------------------------------------------
 
     @property

@@ -23,6 +23,7 @@ def engine_that_fits(most: int) -> HuggingFaceEngine:
     engine.model, engine.device, engine.batch_size = "test", "cuda", None
     engine.max_batch_tokens, engine.max_input_tokens = 10_000, 512
     engine._tokenizer = _Tokenizer()
+    engine._model = object()  # "loaded": generate must not try to load weights
     engine.batches = []
 
     def generate_batch(texts, cap, params):
