@@ -1,0 +1,598 @@
+"""A second engine on CTranslate2: the same `Engine.generate` contract, several times faster on a CPU.
+
+CTranslate2 runs a converted copy of the Hugging Face model. The copy is made once per model
+and storage type, kept under the user cache folder, and reused by every later run. The Hugging
+Face tokenizer stays the source of truth for tokens in and text out, so both engines see the
+same input tokens and decode the same way; only the network runs elsewhere.
+
+Outputs are meant to be interchangeable: in float32 greedy decoding this engine gives the same
+text, token counts and `hit_limit` as `HuggingFaceEngine`, which the tests check sentence by
+sentence. Lengths are mapped with care for that (see `CTranslate2Engine._decoding_length`).
+
+Nothing heavy is imported at module level: ctranslate2, torch and transformers load inside
+functions, so `wirebrief --help` stays instant and a missing ctranslate2 only matters to runs
+that ask for this engine.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .config import user_cache_dir
+from .engine import DEFAULT_BATCH_TOKENS, Generation, GenerationParams, ProgressCallback, plan_batches
+from .errors import GenerationError, ModelError, ModelNotFoundError, UsageError
+from .models import ModelRef, fingerprint, is_present, missing_model_error
+
+log = logging.getLogger(__name__)
+
+#: Compute types a user may ask for ("auto" picks one per device).
+COMPUTE_TYPES = ("float32", "int8", "int8_float32", "int8_float16", "int8_bfloat16", "float16", "bfloat16")
+#: Said whenever ctranslate2 is needed but not installed.
+INSTALL_HINT = "install the fast extra: pip install 'wirebrief[fast]'"
+#: Model types whose activations overflow float16 (T5 was trained in bfloat16); on a GPU "auto"
+#: gives them bfloat16 instead, as HuggingFaceEngine's auto dtype does.
+_FLOAT16_UNSAFE = frozenset({"t5", "mt5", "umt5", "longt5"})
+#: Weight files the converter can read; a hub snapshot without them is only half downloaded.
+_WEIGHT_PATTERNS = ("*.safetensors", "pytorch_model*.bin")
+#: Converted-model files naming the target vocabulary, in the order CTranslate2 looks for them.
+_VOCABULARY_FILES = (
+    "target_vocabulary.json",
+    "shared_vocabulary.json",
+    "target_vocabulary.txt",
+    "shared_vocabulary.txt",
+)
+#: Half-finished conversions (a killed process) older than this are removed by the next one.
+_STALE_SECONDS = 24 * 3600
+
+
+def import_ctranslate2():  # -> the ctranslate2 module
+    """ctranslate2, or a ModelError saying how to install it."""
+    try:
+        import ctranslate2
+    except ImportError:
+        raise ModelError(
+            "the ctranslate2 engine needs the ctranslate2 package, which is not installed", hint=INSTALL_HINT
+        ) from None
+    return ctranslate2
+
+
+def storage_quantization(compute_type: str) -> str:
+    """How weights are stored on disk for a compute type: int8, float16, bfloat16 or float32.
+
+    Every int8 compute type shares one int8 conversion: int8_float16 and int8_bfloat16 differ
+    from int8 only in the type of the non-quantized layers, which CTranslate2 casts at load.
+    """
+    return "int8" if compute_type.startswith("int8") else compute_type
+
+
+def resolve_device(requested: str) -> str:
+    """cpu or cuda; "auto" is cuda when CTranslate2 sees a GPU."""
+    if requested not in ("auto", "cpu", "cuda"):
+        raise UsageError(
+            f"CTranslate2 runs on cpu or cuda, not {requested!r}", hint="use --engine torch for Apple GPUs"
+        )
+    ctranslate2 = import_ctranslate2()
+    gpus = ctranslate2.get_cuda_device_count()
+    if requested == "auto":
+        return "cuda" if gpus > 0 else "cpu"
+    if requested == "cuda" and gpus == 0:
+        raise UsageError("--device cuda was asked for, but CTranslate2 sees no CUDA device")
+    return requested
+
+
+def resolve_compute_type(requested: str, device: str, model_type: str | None = None) -> str:
+    """The compute type to run: the one asked for if the device supports it, or the auto choice.
+
+    Auto is int8 on a CPU (the reason this engine exists: about 4x less memory and several
+    times faster than float32) and float16 on a GPU, except for T5-family models, which get
+    bfloat16 (or float32 where the GPU lacks it): their activations overflow float16 and
+    CTranslate2 then decodes nothing but padding (OpenNMT/CTranslate2#1074).
+    """
+    if requested != "auto" and requested not in COMPUTE_TYPES:
+        raise UsageError(
+            f"unknown compute type {requested!r}", hint=f"use auto or one of {', '.join(COMPUTE_TYPES)}"
+        )
+    supported = set(import_ctranslate2().get_supported_compute_types(device))
+    if requested == "auto":
+        if device == "cpu":
+            return "int8"
+        if model_type in _FLOAT16_UNSAFE:
+            return "bfloat16" if "bfloat16" in supported else "float32"
+        return "float16"
+    if requested not in supported:
+        usable = [name for name in COMPUTE_TYPES if name in supported]
+        raise UsageError(
+            f"compute type {requested} is not supported on this {device}",
+            hint=f"use auto or one of {', '.join(usable)}",
+        )
+    if model_type in _FLOAT16_UNSAFE and requested.endswith("float16") and not requested.endswith("bfloat16"):
+        log.warning("%s models often overflow %s; bfloat16 or float32 is safer", model_type, requested)
+    return requested
+
+
+def safe_name(text: str) -> str:
+    """A folder name for a model fingerprint: letters, digits, dot, dash and underscore only."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text.replace("/", "--")).strip("-.") or "model"
+
+
+class CTranslate2Engine:
+    """A seq2seq model (Marian, T5, ...) converted to and run by CTranslate2."""
+
+    def __init__(
+        self,
+        ref: ModelRef,
+        *,
+        role: str = "translation",
+        device: str = "cpu",
+        compute_type: str = "auto",
+        offline: bool = False,
+        max_batch_tokens: int | None = None,
+        batch_size: int | None = None,
+        threads: int = 0,
+        convert_root: Path | None = None,
+    ) -> None:
+        if compute_type != "auto" and compute_type not in COMPUTE_TYPES:
+            # Checked first, so a typo is reported as such even where ctranslate2 is missing.
+            raise UsageError(
+                f"unknown compute type {compute_type!r}",
+                hint=f"use auto or one of {', '.join(COMPUTE_TYPES)}",
+            )
+        self.ref = ref
+        self.model = ref.location
+        self.role = role
+        self.offline = offline
+        self.device = resolve_device(device)
+        # Only the tokenizer and configs now; conversion and weights wait for the first generate,
+        # so a run whose every text is answered from the cache never pays for them.
+        self._tokenizer, self._config, self._generation_config = self._load_tokenizer()
+        self.compute_type = resolve_compute_type(
+            compute_type, self.device, getattr(self._config, "model_type", None)
+        )
+        self.max_input_tokens = self._input_limit()
+        self.max_batch_tokens = max_batch_tokens or DEFAULT_BATCH_TOKENS.get(self.device, 24_576)
+        self.batch_size = batch_size
+        self.threads = threads
+        self.convert_root = (
+            Path(convert_root) if convert_root is not None else user_cache_dir() / "ctranslate2"
+        )
+        self.converted_path: Path | None = None
+        self.load_seconds: float | None = None
+        self._translator: Any = None
+        # Set by load() from the converted vocabulary: what ends a text and what is never generated.
+        self._end_tokens: list[str] = []
+        self._suppress: list[list[str]] = []
+        # Marian decodes with its source sentencepiece model unless told otherwise (transformers 5).
+        self._decode_options = (
+            {"use_source_tokenizer": False} if hasattr(self._tokenizer, "spm_target") else {}
+        )
+        # Marian forces EOS into the last slot; see _decoding_length.
+        self._forced_eos = getattr(self._generation_config, "forced_eos_token_id", None) is not None
+        if getattr(self._generation_config, "forced_bos_token_id", None) is not None:
+            # mBART and NLLB force a target-language token first. CTranslate2 takes it as a
+            # target prefix, which this engine does not pass yet: refuse rather than mistranslate.
+            raise ModelError(
+                f"{role} model {self.model} forces a first output token, which the ctranslate2 "
+                "engine does not support yet",
+                hint="use --engine torch for this model",
+            )
+
+    # ----------------------------------------------------------------------------------------
+    # Tokenizer and configuration (no weights)
+
+    @property
+    def local_only(self) -> bool:
+        return self.offline or self.ref.is_local
+
+    def _load_tokenizer(self):  # -> (tokenizer, config, generation config)
+        """The tokenizer and configs, with the same errors HuggingFaceEngine gives for a missing model."""
+        from huggingface_hub.errors import HFValidationError, LocalEntryNotFoundError
+        from transformers import AutoConfig, AutoTokenizer, GenerationConfig
+
+        if self.ref.is_local and not is_present(self.ref):
+            # A folder that vanished (or never held a model) since it was resolved; transformers
+            # would take its path for a hub id and fail with a confusing message.
+            raise ModelNotFoundError(
+                f"{self.role} model folder {self.model} does not exist or has no config.json",
+                hint="pass a folder made by save_pretrained, or a hub id such as Helsinki-NLP/opus-mt-nl-en",
+            )
+        if self.offline and not is_present(self.ref):
+            raise missing_model_error(self.ref, self.role, offline=True)
+        try:
+            config = AutoConfig.from_pretrained(self.ref.location, local_files_only=self.local_only)
+            tokenizer = AutoTokenizer.from_pretrained(self.ref.location, local_files_only=self.local_only)
+        except (LocalEntryNotFoundError, HFValidationError):
+            raise missing_model_error(self.ref, self.role, offline=self.offline) from None
+        except OSError as error:
+            if not self.ref.is_local and not is_present(self.ref):
+                raise missing_model_error(self.ref, self.role, offline=self.offline) from None
+            raise ModelError(
+                f"{self.role} model {self.model} cannot be loaded: {_first_line(error)}"
+            ) from None
+        except ValueError as error:
+            raise ModelError(
+                f"{self.role} model {self.model} cannot be loaded: {_first_line(error)}"
+            ) from None
+        if not getattr(config, "is_encoder_decoder", False):
+            raise ModelError(f"{self.role} model {self.model} is not an encoder-decoder (seq2seq) model")
+        # The decoding rules transformers would apply (forced EOS, banned tokens): from
+        # generation_config.json where the model has one, else derived from config.json.
+        try:
+            generation_config = GenerationConfig.from_pretrained(
+                self.ref.location, local_files_only=self.local_only
+            )
+        except (OSError, ValueError):
+            generation_config = GenerationConfig.from_model_config(config)
+        return tokenizer, config, generation_config
+
+    def _input_limit(self) -> int:
+        limit = getattr(self._tokenizer, "model_max_length", None)
+        if not limit or limit > 100_000:  # transformers' "no limit" sentinel is ~1e30
+            limit = getattr(self._config, "max_position_embeddings", None) or 512
+        return int(limit)
+
+    def cache_key(self) -> str:
+        """What this engine computes, for caches: engine, compute type and the exact model."""
+        return f"ctranslate2:{self.compute_type}:{fingerprint(self.ref)}"
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        if not texts:
+            return []
+        encoded = self._tokenizer(list(texts), add_special_tokens=True, truncation=False)
+        return [len(ids) for ids in encoded["input_ids"]]
+
+    def describe(self) -> dict[str, Any]:
+        config = self._config
+        return {
+            "engine": "ctranslate2",
+            "model": self.model,
+            "architecture": (config.architectures or [config.model_type])[0],
+            "device": self.device,
+            "compute_type": self.compute_type,
+            "converted_path": None if self.converted_path is None else str(self.converted_path),
+            "load_seconds": None if self.load_seconds is None else round(self.load_seconds, 3),
+        }
+
+    # ----------------------------------------------------------------------------------------
+    # Conversion and loading
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the converted weights are in memory (they load on the first generate)."""
+        return self._translator is not None
+
+    def load(self) -> None:
+        """Convert the model if no earlier run did, and load it onto the device."""
+        if self._translator is not None:
+            return
+        ctranslate2 = import_ctranslate2()
+        started = time.perf_counter()
+        path = self.convert()
+        try:
+            translator = ctranslate2.Translator(
+                str(path),
+                device=self.device,
+                compute_type=self.compute_type,
+                inter_threads=1,
+                intra_threads=self._intra_threads(),
+            )
+        except (RuntimeError, ValueError) as error:
+            raise ModelError(
+                f"{self.role} model {self.model} cannot be loaded by CTranslate2 from {path}: "
+                f"{_first_line(error)}"
+            ) from None
+        self._set_decoding_rules(_read_vocabulary(path))
+        self._translator = translator
+        self.converted_path = path
+        self.load_seconds = time.perf_counter() - started
+
+    def convert(self) -> Path:
+        """The converted model folder, converting once per model and storage type.
+
+        Storage matches the compute type (int8 weights for every int8 compute type, float16
+        or bfloat16 and float32 as such) rather than one float32 master converted at
+        load: the default CPU path is int8, whose folder is a quarter of the float32 size and
+        loads faster, and a float32 master would keep 4 bytes a weight on disk for every model,
+        where int8 needs 1, whether or not float32 is ever run. A second compute type costs one
+        more conversion, once.
+
+        Concurrency: the conversion is written to a temporary folder beside the target and
+        renamed into place, so a folder under its final name is always complete. When two
+        processes convert at once, the first rename wins and the other discards its copy.
+        """
+        quantization = storage_quantization(self.compute_type)
+        target = self._converted_folder(quantization)
+        if _is_converted(target):
+            return target
+        source = self._source_folder()
+        # Downloading missing weights may have brought a newer snapshot, hence a new fingerprint.
+        target = self._converted_folder(quantization)
+        if _is_converted(target):
+            return target
+        name = target.name
+        try:
+            self.convert_root.mkdir(parents=True, exist_ok=True)
+            _remove_stale_staging(self.convert_root, name)
+            staging = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".partial", dir=self.convert_root))
+        except OSError as error:
+            raise ModelError(
+                f"cannot write converted models to {self.convert_root}: {_first_line(error)}"
+            ) from None
+        try:
+            log.info("converting %s to CTranslate2 (%s) in %s", self.model, quantization, target)
+            self._run_converter(source, staging, quantization)
+            try:
+                os.rename(staging, target)
+            except OSError:
+                if not _is_converted(target):
+                    raise
+                log.info("another process converted %s first; using its copy", self.model)
+        except OSError as error:
+            raise ModelError(
+                f"cannot write the converted {self.role} model to {target}: {_first_line(error)}"
+            ) from None
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging, ignore_errors=True)
+        return target
+
+    def _converted_folder(self, quantization: str) -> Path:
+        """Where this model's conversion to `quantization` lives: one folder per model identity."""
+        return self.convert_root / f"{safe_name(fingerprint(self.ref))}-{quantization}"
+
+    def _run_converter(self, source: Path, output: Path, quantization: str) -> None:
+        from ctranslate2.converters import TransformersConverter
+
+        class Converter(TransformersConverter):
+            """The stock converter, told the truth about T5's output scaling under transformers 5.
+
+            CTranslate2 scales T5's decoder output by d_model**-0.5 when the config says
+            tie_word_embeddings. transformers 5 forces that flag to True for every T5 and keeps
+            the real switch in scale_decoder_outputs (False for T5 v1.1 and flan-t5). Left as
+            is, the converted flan-t5 has logits flattened by sqrt(d_model): greedy decoding
+            is unchanged (same argmax), but beam search and scores are not.
+            """
+
+            def load_model(self, model_class, model_name_or_path, **kwargs):
+                model = super().load_model(model_class, model_name_or_path, **kwargs)
+                scale = getattr(model.config, "scale_decoder_outputs", None)
+                if scale is not None:
+                    model.config.tie_word_embeddings = bool(scale)
+                return model
+
+        try:
+            Converter(str(source)).convert(
+                str(output),
+                # Explicit even for float32: a float16 checkpoint is then stored as float32 too.
+                quantization=quantization,
+                force=True,
+            )
+        except Exception as error:  # noqa: BLE001 - the converter raises many types; all mean "cannot convert"
+            raise ModelError(
+                f"{self.role} model {self.model} cannot be converted for CTranslate2: {_first_line(error)}",
+                hint="use --engine torch for this model",
+            ) from None
+
+    def _source_folder(self) -> Path:
+        """The folder to convert from: the local folder, or the hub model's cached snapshot.
+
+        A hub model is converted from the snapshot whose commit its fingerprint names. The
+        weights are downloaded only when they are missing and offline mode is off.
+        """
+        if self.ref.is_local:
+            return Path(self.ref.location)
+        from huggingface_hub import try_to_load_from_cache
+
+        config = try_to_load_from_cache(self.ref.location, "config.json")
+        if isinstance(config, str) and _has_weights(Path(config).parent):
+            return Path(config).parent
+        if self.offline:
+            raise missing_model_error(self.ref, self.role, offline=True)
+        from .models import pull
+
+        return pull(self.ref.location)
+
+    def _intra_threads(self) -> int:
+        """Threads for one batch; 0 means every core this process may use (CTranslate2's own default is 4)."""
+        if self.threads > 0:
+            return self.threads
+        if hasattr(os, "sched_getaffinity"):
+            return max(1, len(os.sched_getaffinity(0)))
+        return os.cpu_count() or 1
+
+    def _set_decoding_rules(self, vocabulary: set[str]) -> None:
+        """End tokens and banned tokens as transformers' generation config has them.
+
+        Token ids are turned into the converted vocabulary's token strings. Tokens the
+        conversion dropped are left out: Marian's <pad> is removed from the vocabulary (it
+        only starts the decoder), so it cannot be generated and needs no ban; passing it
+        anyway would ban <unk>, the token CTranslate2 maps unknown strings to.
+        """
+        config = self._generation_config
+        eos = config.eos_token_id if config.eos_token_id is not None else self._config.eos_token_id
+        eos_ids = eos if isinstance(eos, list) else [eos] if eos is not None else []
+        self._end_tokens = [token for token in self._tokens(eos_ids) if token in vocabulary]
+        banned = [list(sequence) for sequence in (config.bad_words_ids or [])]
+        banned += [[token_id] for token_id in (getattr(config, "suppress_tokens", None) or [])]
+        self._suppress = [
+            tokens
+            for tokens in (self._tokens(sequence) for sequence in banned)
+            if tokens and all(token in vocabulary for token in tokens)
+        ]
+
+    def _tokens(self, ids: Sequence[int]) -> list[str]:
+        return [str(token) for token in self._tokenizer.convert_ids_to_tokens(list(ids))]
+
+    # ----------------------------------------------------------------------------------------
+    # Generation
+
+    def generate(
+        self,
+        texts: Sequence[str],
+        params: GenerationParams,
+        progress: ProgressCallback | None = None,
+    ) -> list[Generation]:
+        if not texts:
+            return []
+        encoded = self._tokenizer(list(texts), add_special_tokens=True, truncation=False)["input_ids"]
+        lengths = [len(ids) for ids in encoded]
+        for text, length in zip(texts, lengths):
+            if length > self.max_input_tokens:
+                # Callers split long texts first; reaching this would mean silent truncation.
+                raise GenerationError(
+                    f"an input of {length} tokens exceeds the {self.max_input_tokens}-token limit "
+                    f"of {self.model}: {text[:60]!r}..."
+                )
+        # The model takes token strings; they include the EOS the tokenizer appends, which the
+        # converted models expect (their configs say not to add one themselves).
+        sources = [self._tokens(ids) for ids in encoded]
+        caps = [params.cap_for(length) for length in lengths]
+        self.load()
+        results: list[Generation | None] = [None] * len(texts)
+        pending = plan_batches(
+            lengths,
+            caps,
+            max_batch_tokens=self.max_batch_tokens,
+            num_beams=params.num_beams,
+            max_batch_size=self.batch_size,
+        )
+        while pending:
+            batch = pending.pop(0)
+            try:
+                outputs = self._generate_batch([sources[i] for i in batch], caps[batch[0]], params)
+            except _OutOfMemory:
+                if len(batch) == 1:
+                    raise GenerationError(
+                        f"out of memory on {self.device} generating one text of {lengths[batch[0]]} tokens"
+                    ) from None
+                # Halve the batch, and keep the smaller budget for the rest of the run.
+                self.max_batch_tokens = max(1, self.max_batch_tokens // 2)
+                log.warning(
+                    "out of memory on %s; batch budget lowered to %d tokens",
+                    self.device,
+                    self.max_batch_tokens,
+                )
+                half = len(batch) // 2
+                pending[:0] = [batch[:half], batch[half:]]
+                continue
+            for index, (text, produced, finished) in zip(batch, outputs):
+                results[index] = Generation(
+                    text=text,
+                    input_tokens=lengths[index],
+                    output_tokens=produced,
+                    hit_limit=not finished,
+                )
+            if progress is not None:
+                progress(len(batch))
+        return [result for result in results if result is not None]
+
+    def _decoding_length(self, cap: int) -> int:
+        """CTranslate2's max_decoding_length for a cap, so lengths mean what they mean in torch.
+
+        In transformers a cap of N new tokens with Marian's forced EOS yields at most N-1
+        text tokens, then the forced EOS in slot N-1. CTranslate2 has no forced EOS; it
+        simply stops after max_decoding_length tokens. So Marian-like models decode at most
+        N-1 tokens and models without a forced EOS (T5) N, and an EOS counts as finishing
+        only before slot N-1, exactly as HuggingFaceEngine counts it.
+        """
+        return cap - 1 if self._forced_eos else cap
+
+    def _generate_batch(
+        self, sources: list[list[str]], cap: int, params: GenerationParams
+    ) -> list[tuple[str, int, bool]]:
+        limit = self._decoding_length(cap)
+        if limit < 1:
+            # A cap of 1 with a forced EOS: transformers emits nothing but that EOS.
+            return [("", 0, False) for _ in sources]
+        try:
+            results = self._translator.translate_batch(
+                sources,
+                beam_size=params.num_beams,
+                patience=1,
+                length_penalty=params.length_penalty,
+                repetition_penalty=params.repetition_penalty,
+                no_repeat_ngram_size=params.no_repeat_ngram_size,
+                # CTranslate2's default of 1 would forbid an immediate EOS that torch allows.
+                min_decoding_length=min(params.min_new_tokens, limit),
+                max_decoding_length=limit,
+                # 0: never truncate; over-long inputs were refused above.
+                max_input_length=0,
+                # One call is one planned batch; CTranslate2 must not re-split or re-sort it.
+                max_batch_size=0,
+                end_token=self._end_tokens or None,
+                suppress_sequences=self._suppress or None,
+                # With the EOS kept, a finished text is told from one cut at the cap, and beam
+                # scores are normalised by a length that counts the EOS, as in transformers.
+                return_end_token=True,
+                sampling_topk=1,
+            )
+        except MemoryError:
+            raise _OutOfMemory() from None
+        except RuntimeError as error:
+            if "out of memory" in str(error).lower():
+                raise _OutOfMemory() from None
+            raise GenerationError(f"generation failed on {self.device}: {_first_line(error)}") from None
+        end_tokens = set(self._end_tokens)
+        outputs = []
+        for result in results:
+            tokens = result.hypotheses[0]
+            produced, finished = len(tokens), False
+            if tokens and tokens[-1] in end_tokens:
+                produced = len(tokens) - 1
+                finished = produced < cap - 1
+            ids = self._tokenizer.convert_tokens_to_ids(tokens[:produced])
+            text = self._tokenizer.decode(ids, skip_special_tokens=True, **self._decode_options)
+            outputs.append((text.strip(), produced, finished))
+        return outputs
+
+
+class _OutOfMemory(Exception):
+    """Raised inside the engine to halve a batch; never leaves it."""
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _has_weights(folder: Path) -> bool:
+    return any(next(folder.glob(pattern), None) is not None for pattern in _WEIGHT_PATTERNS)
+
+
+def _is_converted(folder: Path) -> bool:
+    """A converted model folder is complete once it exists: it only appears by rename."""
+    return (folder / "model.bin").is_file()
+
+
+def _remove_stale_staging(root: Path, name: str) -> None:
+    """Remove this model's half-finished conversions left by killed processes, if old."""
+    cutoff = time.time() - _STALE_SECONDS
+    for path in root.glob(f".{name}.*.partial"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                shutil.rmtree(path, ignore_errors=True)
+        except OSError:
+            pass
+
+
+def _read_vocabulary(folder: Path) -> set[str]:
+    """The target vocabulary of a converted model (JSON list or one token a line)."""
+    import json
+
+    for name in _VOCABULARY_FILES:
+        path = folder / name
+        if path.is_file():
+            text = path.read_text(encoding="utf-8")
+            if name.endswith(".json"):
+                return set(json.loads(text))
+            return set(text.splitlines())
+    raise ModelError(
+        f"converted model {folder} has no vocabulary file", hint=f"delete {folder} to convert again"
+    )
