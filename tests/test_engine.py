@@ -155,3 +155,11 @@ def test_unknown_engine_is_a_usage_error():
 
     with pytest.raises(UsageError, match="unknown engine"):
         choose_engine("onnx", "cpu")
+
+
+def test_cuda_token_budget_follows_free_memory():
+    from wirebrief.engine import cuda_batch_tokens
+
+    assert cuda_batch_tokens(80 * 2**30) == 80 * 4096
+    assert cuda_batch_tokens(24 * 2**30) == 24 * 4096
+    assert cuda_batch_tokens(1 * 2**30) == 16_384  # never below a useful floor

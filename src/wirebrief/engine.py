@@ -26,6 +26,24 @@ log = logging.getLogger(__name__)
 CAP_STEP = 16
 #: Default padded-token budget of one model call (inputs + outputs, times beams).
 DEFAULT_BATCH_TOKENS = {"cpu": 24_576, "mps": 65_536, "cuda": 262_144}
+#: On CUDA the budget follows the card: padded tokens per GiB of free memory. An opus-mt-sized
+#: model in bfloat16 needs well under 256 KiB per padded token (cache and logits), so this
+#: leaves room; an out-of-memory error halves it anyway.
+CUDA_TOKENS_PER_GIB = 4_096
+
+
+def cuda_batch_tokens(free_bytes: int) -> int:
+    """The default token budget for a CUDA card with `free_bytes` of free memory."""
+    return max(16_384, int(free_bytes / 2**30 * CUDA_TOKENS_PER_GIB))
+
+
+def default_batch_tokens(device: str) -> int:
+    if device == "cuda":
+        import torch
+
+        free, _total = torch.cuda.mem_get_info()
+        return cuda_batch_tokens(free)
+    return DEFAULT_BATCH_TOKENS.get(device, DEFAULT_BATCH_TOKENS["cpu"])
 
 
 @dataclass(frozen=True)
@@ -176,7 +194,7 @@ class HuggingFaceEngine:
         self.role = role
         self.device = resolve_device(device)
         self.dtype = resolve_dtype(dtype, self.device)
-        self.max_batch_tokens = max_batch_tokens or DEFAULT_BATCH_TOKENS.get(self.device, 24_576)
+        self.max_batch_tokens = max_batch_tokens or default_batch_tokens(self.device)
         self.batch_size = batch_size
         self.offline = offline
         self._model = None
