@@ -293,6 +293,7 @@ class _BatchProgress:
 
         self._started = time.perf_counter()
         self._sentences = 0
+        self._translating = False
         self._progress = Progress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("articles"),
             TextColumn("[dim]{task.fields[rates]}"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
@@ -315,11 +316,14 @@ class _BatchProgress:
         return text
 
     def stage(self, description: str) -> None:
+        # The engine reports texts done in every stage; only translation texts are sentences.
+        self._translating = description.startswith("Translating")
         self._progress.update(self._task, description=description)
 
     def advance(self, count: int) -> None:
-        self._sentences += count
-        self._progress.update(self._task, rates=self._rates())
+        if self._translating:
+            self._sentences += count
+            self._progress.update(self._task, rates=self._rates())
 
     def article(self, entry: dict[str, Any], report) -> None:
         self._progress.update(self._task, advance=1, rates=self._rates(report.output_tokens))
