@@ -17,6 +17,7 @@ import click
 
 from .errors import EXIT_INTERRUPTED, WirebriefError
 from .render import FORMATS
+
 _DEBUG_ENV = "WIREBRIEF_DEBUG"
 
 
@@ -289,7 +290,14 @@ class _BatchProgress:
     """Progress of a batch run on stderr: articles done, sentences/s, target tokens/s, ETA."""
 
     def __init__(self, console, total: int | None) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
 
         self._started = time.perf_counter()
         self._sentences = 0

@@ -27,9 +27,16 @@ from pathlib import Path
 from typing import Any
 
 from .config import user_cache_dir
-from .engine import DEFAULT_BATCH_TOKENS, Generation, GenerationParams, ProgressCallback, plan_batches
-from .errors import GenerationError, ModelError, ModelNotFoundError, UsageError
-from .models import ModelRef, fingerprint, is_present, missing_model_error
+from .engine import (
+    DEFAULT_BATCH_TOKENS,
+    Generation,
+    GenerationParams,
+    ModelFiles,
+    ProgressCallback,
+    plan_batches,
+)
+from .errors import GenerationError, ModelError, UsageError
+from .models import ModelRef, fingerprint, missing_model_error
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +130,7 @@ def safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text.replace("/", "--")).strip("-.") or "model"
 
 
-class CTranslate2Engine:
+class CTranslate2Engine(ModelFiles):
     """A seq2seq model (Marian, T5, ...) converted to and run by CTranslate2."""
 
     def __init__(
@@ -152,7 +159,7 @@ class CTranslate2Engine:
         self.device = resolve_device(device)
         # Only the tokenizer and configs now; conversion and weights wait for the first generate,
         # so a run whose every text is answered from the cache never pays for them.
-        self._tokenizer, self._config, self._generation_config = self._load_tokenizer()
+        self._tokenizer, self._config, self._generation_config = self._load_configs()
         self.compute_type = resolve_compute_type(
             compute_type, self.device, getattr(self._config, "model_type", None)
         )
@@ -187,43 +194,13 @@ class CTranslate2Engine:
     # ----------------------------------------------------------------------------------------
     # Tokenizer and configuration (no weights)
 
-    @property
-    def local_only(self) -> bool:
-        return self.offline or self.ref.is_local
+    def _load_configs(self):  # -> (tokenizer, config, generation config)
+        """The tokenizer and config, plus the decoding rules transformers would apply (forced
+        EOS, banned tokens): from generation_config.json where the model has one, else derived
+        from config.json."""
+        from transformers import GenerationConfig
 
-    def _load_tokenizer(self):  # -> (tokenizer, config, generation config)
-        """The tokenizer and configs, with the same errors HuggingFaceEngine gives for a missing model."""
-        from huggingface_hub.errors import HFValidationError, LocalEntryNotFoundError
-        from transformers import AutoConfig, AutoTokenizer, GenerationConfig
-
-        if self.ref.is_local and not is_present(self.ref):
-            # A folder that vanished (or never held a model) since it was resolved; transformers
-            # would take its path for a hub id and fail with a confusing message.
-            raise ModelNotFoundError(
-                f"{self.role} model folder {self.model} does not exist or has no config.json",
-                hint="pass a folder made by save_pretrained, or a hub id such as Helsinki-NLP/opus-mt-nl-en",
-            )
-        if self.offline and not is_present(self.ref):
-            raise missing_model_error(self.ref, self.role, offline=True)
-        try:
-            config = AutoConfig.from_pretrained(self.ref.location, local_files_only=self.local_only)
-            tokenizer = AutoTokenizer.from_pretrained(self.ref.location, local_files_only=self.local_only)
-        except (LocalEntryNotFoundError, HFValidationError):
-            raise missing_model_error(self.ref, self.role, offline=self.offline) from None
-        except OSError as error:
-            if not self.ref.is_local and not is_present(self.ref):
-                raise missing_model_error(self.ref, self.role, offline=self.offline) from None
-            raise ModelError(
-                f"{self.role} model {self.model} cannot be loaded: {_first_line(error)}"
-            ) from None
-        except ValueError as error:
-            raise ModelError(
-                f"{self.role} model {self.model} cannot be loaded: {_first_line(error)}"
-            ) from None
-        if not getattr(config, "is_encoder_decoder", False):
-            raise ModelError(f"{self.role} model {self.model} is not an encoder-decoder (seq2seq) model")
-        # The decoding rules transformers would apply (forced EOS, banned tokens): from
-        # generation_config.json where the model has one, else derived from config.json.
+        tokenizer, config = self._load_tokenizer()
         try:
             generation_config = GenerationConfig.from_pretrained(
                 self.ref.location, local_files_only=self.local_only
@@ -232,21 +209,9 @@ class CTranslate2Engine:
             generation_config = GenerationConfig.from_model_config(config)
         return tokenizer, config, generation_config
 
-    def _input_limit(self) -> int:
-        limit = getattr(self._tokenizer, "model_max_length", None)
-        if not limit or limit > 100_000:  # transformers' "no limit" sentinel is ~1e30
-            limit = getattr(self._config, "max_position_embeddings", None) or 512
-        return int(limit)
-
     def cache_key(self) -> str:
         """What this engine computes, for caches: engine, compute type and the exact model."""
         return f"ctranslate2:{self.compute_type}:{fingerprint(self.ref)}"
-
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        if not texts:
-            return []
-        encoded = self._tokenizer(list(texts), add_special_tokens=True, truncation=False)
-        return [len(ids) for ids in encoded["input_ids"]]
 
     def describe(self) -> dict[str, Any]:
         config = self._config

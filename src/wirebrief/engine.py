@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
 from .config import ENGINES
-from .errors import GenerationError, ModelError, UsageError
+from .errors import GenerationError, ModelError, ModelNotFoundError, UsageError
 from .models import ModelRef, fingerprint, is_present, missing_model_error
 
 log = logging.getLogger(__name__)
@@ -175,7 +175,65 @@ def resolve_dtype(requested: str, device: str):  # -> torch.dtype
         raise UsageError(f"unknown dtype {requested!r}; use auto, float32, bfloat16 or float16") from None
 
 
-class HuggingFaceEngine:
+class ModelFiles:
+    """What every engine reads before any weights: the tokenizer and the model's config.
+
+    Shared by the torch and CTranslate2 engines, so a missing or broken model gives the same
+    one-line error whichever engine is asked for. Subclasses set `ref`, `model`, `role` and
+    `offline` first.
+    """
+
+    ref: ModelRef
+    model: str
+    role: str
+    offline: bool
+
+    @property
+    def local_only(self) -> bool:
+        return self.offline or self.ref.is_local
+
+    def _load_tokenizer(self):  # -> (tokenizer, config)
+        from huggingface_hub.errors import HFValidationError, LocalEntryNotFoundError
+        from transformers import AutoConfig, AutoTokenizer
+
+        if self.ref.is_local and not is_present(self.ref):
+            # A folder that vanished (or never held a model) since it was resolved; transformers
+            # would take its path for a hub id and fail with a confusing message.
+            raise ModelNotFoundError(
+                f"{self.role} model folder {self.model} does not exist or has no config.json",
+                hint="pass a folder made by save_pretrained, or a hub id such as Helsinki-NLP/opus-mt-nl-en",
+            )
+        if self.offline and not is_present(self.ref):
+            raise missing_model_error(self.ref, self.role, offline=True)
+        try:
+            config = AutoConfig.from_pretrained(self.ref.location, local_files_only=self.local_only)
+            tokenizer = AutoTokenizer.from_pretrained(self.ref.location, local_files_only=self.local_only)
+        except (LocalEntryNotFoundError, HFValidationError):
+            raise missing_model_error(self.ref, self.role, offline=self.offline) from None
+        except OSError as error:
+            if not self.ref.is_local and not is_present(self.ref):
+                raise missing_model_error(self.ref, self.role, offline=self.offline) from None
+            raise ModelError(f"{self.role} model {self.model} cannot be loaded: {_first_line(error)}") from None
+        except ValueError as error:
+            raise ModelError(f"{self.role} model {self.model} cannot be loaded: {_first_line(error)}") from None
+        if not getattr(config, "is_encoder_decoder", False):
+            raise ModelError(f"{self.role} model {self.model} is not an encoder-decoder (seq2seq) model")
+        return tokenizer, config
+
+    def _input_limit(self) -> int:
+        limit = getattr(self._tokenizer, "model_max_length", None)
+        if not limit or limit > 100_000:  # transformers' "no limit" sentinel is ~1e30
+            limit = getattr(self._config, "max_position_embeddings", None) or 512
+        return int(limit)
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        if not texts:
+            return []
+        encoded = self._tokenizer(list(texts), add_special_tokens=True, truncation=False)
+        return [len(ids) for ids in encoded["input_ids"]]
+
+
+class HuggingFaceEngine(ModelFiles):
     """A seq2seq model (Marian, T5, ...) through `AutoModelForSeq2SeqLM`."""
 
     def __init__(
@@ -208,31 +266,6 @@ class HuggingFaceEngine:
         self._decode_options = {"use_source_tokenizer": False} if hasattr(self._tokenizer, "spm_target") else {}
 
     @property
-    def local_only(self) -> bool:
-        return self.offline or self.ref.is_local
-
-    def _load_tokenizer(self):
-        from huggingface_hub.errors import HFValidationError, LocalEntryNotFoundError
-        from transformers import AutoConfig, AutoTokenizer
-
-        if self.offline and not is_present(self.ref):
-            raise missing_model_error(self.ref, self.role, offline=True)
-        try:
-            config = AutoConfig.from_pretrained(self.ref.location, local_files_only=self.local_only)
-            tokenizer = AutoTokenizer.from_pretrained(self.ref.location, local_files_only=self.local_only)
-        except (LocalEntryNotFoundError, HFValidationError):
-            raise missing_model_error(self.ref, self.role, offline=self.offline) from None
-        except OSError as error:
-            if not self.ref.is_local and not is_present(self.ref):
-                raise missing_model_error(self.ref, self.role, offline=self.offline) from None
-            raise ModelError(f"{self.role} model {self.model} cannot be loaded: {_first_line(error)}") from None
-        except ValueError as error:
-            raise ModelError(f"{self.role} model {self.model} cannot be loaded: {_first_line(error)}") from None
-        if not getattr(config, "is_encoder_decoder", False):
-            raise ModelError(f"{self.role} model {self.model} is not an encoder-decoder (seq2seq) model")
-        return tokenizer, config
-
-    @property
     def loaded(self) -> bool:
         """Whether the weights are in memory (they load on the first generate)."""
         return self._model is not None
@@ -263,18 +296,6 @@ class HuggingFaceEngine:
     def cache_key(self) -> str:
         """What this engine computes, for caches: engine, dtype and the exact model."""
         return f"transformers:{str(self.dtype).removeprefix('torch.')}:{fingerprint(self.ref)}"
-
-    def _input_limit(self) -> int:
-        limit = getattr(self._tokenizer, "model_max_length", None)
-        if not limit or limit > 100_000:  # transformers' "no limit" sentinel is ~1e30
-            limit = getattr(self._config, "max_position_embeddings", None) or 512
-        return int(limit)
-
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        if not texts:
-            return []
-        encoded = self._tokenizer(list(texts), add_special_tokens=True, truncation=False)
-        return [len(ids) for ids in encoded["input_ids"]]
 
     def describe(self) -> dict[str, Any]:
         config = self._config

@@ -21,7 +21,8 @@ from .errors import GenerationError, InputError, UsageError, WirebriefError
 from .models import resolve
 from .prompts import CHUNK_PROMPT, load_prompts, select_tiers
 from .render import plural
-from .summaries import Summaries, summarise as summarise_text
+from .summaries import Summaries
+from .summaries import summarise as summarise_text
 from .translation import TranslatedParagraph, TranslatedSentence, translate_documents, translation_params
 
 #: The language pairs the default models cover. Other pairs need --translation-model.
