@@ -1,0 +1,122 @@
+"""`check_texts`: a translation made elsewhere, aligned with its source and checked; and the
+evaluation set's aims, so CI keeps them."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+from wirebrief.align import align
+from wirebrief.check import check_texts
+from wirebrief.errors import InputError
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCE = (ROOT / "examples" / "article-nl-2025-02.txt").read_text(encoding="utf-8")
+TARGET = (ROOT / "tests" / "data" / "checks" / "article-en-2025-02.txt").read_text(encoding="utf-8")
+PARAGRAPHS = TARGET.split("\n\n")
+
+
+def summary(result) -> list[tuple[str, str, int | None, int | None]]:
+    return [(f.kind, f.severity, f.paragraph, f.sentence) for f in result.findings]
+
+
+def covered(result) -> tuple[list[tuple[int, int]], str]:
+    """Every source sentence the alignment holds, and all its target text: nothing dropped."""
+    sentences = [(pair.paragraph, s) for pair in result.pairs if pair.paragraph is not None for s in pair.sentences]
+    return sentences, " ".join(pair.target for pair in result.pairs if pair.target)
+
+
+def test_correct_translation_of_the_example_has_no_findings():
+    result = check_texts(SOURCE, TARGET)
+    assert result.findings == ()
+    assert (result.source_paragraphs, result.target_paragraphs) == (14, 14)
+    assert len(result.pairs) == 35 and not result.fails("warning")
+    data = result.as_dict()
+    assert data["findings"] == [] and len(data["alignment"]) == 35
+    assert data["alignment"][0]["paragraph"] == 0 and data["alignment"][0]["target"].startswith("On Wednesday")
+
+
+def test_a_changed_number_is_found_where_it_is():
+    result = check_texts(SOURCE, TARGET.replace("after four years", "after five years"))
+    [finding] = result.findings
+    assert (finding.kind, finding.paragraph, finding.sentence) == ("number_mismatch", 13, 4)
+    assert "vier (4)" in finding.detail and finding.target.endswith("has his Nobel Prize.\"")
+    assert result.fails("error")
+
+
+def test_a_dropped_paragraph_is_reported_and_the_rest_still_aligned():
+    result = check_texts(SOURCE, "\n\n".join(PARAGRAPHS[:5] + PARAGRAPHS[6:]))
+    assert summary(result) == [("coverage", "error", None, None), ("coverage", "error", 5, None)]
+    assert "14 paragraphs, the translation 13" in result.findings[0].detail
+    assert result.findings[1].detail == "paragraph 6 of the source has no translation"
+    sentences, text = covered(result)
+    expected = " ".join(PARAGRAPHS[:5] + PARAGRAPHS[6:]).removeprefix("date 2025-02")
+    assert len(sentences) == 35 and "".join(text.split()) == "".join(expected.split())
+
+
+def test_merged_paragraphs_are_a_warning_and_lose_nothing():
+    merged = PARAGRAPHS[:1] + [PARAGRAPHS[1] + " " + PARAGRAPHS[2]] + PARAGRAPHS[3:]
+    result = check_texts(SOURCE, "\n\n".join(merged))
+    assert summary(result) == [("coverage", "error", None, None), ("coverage", "warning", 1, None)]
+    assert result.findings[1].detail == "source paragraphs 2-3 are translation paragraphs 2"
+
+
+def test_a_dropped_sentence_is_an_omission():
+    dropped = TARGET.replace("He said he saw no role for Europe in negotiations on a ceasefire between Ukraine and Russia. ", "")
+    result = check_texts(SOURCE, dropped)
+    assert summary(result) == [("coverage", "error", 1, None), ("omission", "error", 1, 1)]
+    assert result.findings[1].source.startswith("Hij zei geen rol te zien voor Europa")
+
+
+def test_an_added_paragraph_is_reported():
+    added = PARAGRAPHS[:3] + ["The translator added this paragraph about the markets, which the source never had."] + PARAGRAPHS[3:]
+    result = check_texts(SOURCE, "\n\n".join(added))
+    kinds = [f.kind for f in result.findings]
+    assert kinds[0] == "coverage" and "addition" in kinds
+    _, text = covered(result)
+    assert "The translator added this paragraph" in text
+
+
+def test_glossary_applies_to_check_texts(tmp_path):
+    from wirebrief.glossary import parse_tsv
+
+    glossary = parse_tsv("Monika Sie\tMonika Sie\n")
+    assert check_texts(SOURCE, TARGET, glossary=glossary).findings == ()
+    result = check_texts(SOURCE, TARGET.replace("Monika Sie", "Ms Sie"), glossary=glossary)
+    assert [(f.kind, f.paragraph) for f in result.findings] == [("glossary", 6)]
+
+
+def test_empty_translation_is_an_input_error():
+    with pytest.raises(InputError):
+        check_texts(SOURCE, "  \n")
+
+
+def test_align_pairs_equal_counts_in_order_and_covers_every_unit():
+    assert align(["a", "b"], ["x", "y"]) == [((0,), (0,)), ((1,), (1,))]
+    beads = align(["Een.", "Twee mannen in Rotterdam.", "Drie."], ["One.", "Three."])
+    assert [i for s, _ in beads for i in s] == [0, 1, 2]
+    assert [j for _, t in beads for j in t] == [0, 1]
+
+
+# --------------------------------------------------------------------------------------------
+# The evaluation set (tests/data/checks): the aims the issue sets, kept by CI.
+
+
+def test_evaluation_meets_its_aims():
+    spec = importlib.util.spec_from_file_location("eval_checks", ROOT / "scripts" / "eval_checks.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while it loads
+    spec.loader.exec_module(module)
+    report = module.evaluate()
+    assert report.correct >= 60 and sum(report.planted.values()) >= 40
+    assert set(report.planted) >= {
+        "number_mismatch", "number_format", "name_missing", "quote_missing", "untranslated", "loop",
+        "omission", "addition", "glossary", "summary_number", "summary_name", "summary_quote",
+    }
+    missed = [(case.where, kind) for case, kind, _ in report.misses]
+    assert missed == [], "every planted error is found"
+    assert report.false_positive_rate <= 1 / 20, [case.where for case, _ in report.false_positives]
