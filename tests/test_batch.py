@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from fakes import FakeEngine
+
 from wirebrief import engine as engine_module
 from wirebrief.batch import (
     MANIFEST,
@@ -443,3 +443,25 @@ def test_a_cached_rerun_does_not_load_the_model(tmp_path: Path, feed: Path, tiny
         b = strip_timings(json.loads((tmp_path / "second" / name).read_text(encoding="utf-8")))
         assert a == b
 
+
+
+def test_fail_on_counts_results_with_findings_and_the_manifest_counts_them(tmp_path: Path, feed: Path):
+    # The fake engine "translates" into EN(<Dutch>), which the checks rightly call untranslated.
+    report = run([feed], tmp_path / "out", tiers="none", fail_on="error")
+    assert (report.ok, report.flagged) == (3, 3)
+    entry = manifest_entries(tmp_path / "out")["a.txt"]
+    assert entry["findings"]["error"] > 0
+    assert run([feed], tmp_path / "other", tiers="none", fail_on="never").flagged == 0
+
+
+def test_a_new_glossary_redoes_the_results(tmp_path: Path, feed: Path):
+    from dataclasses import replace
+
+    out = tmp_path / "out"
+    glossary = tmp_path / "g.tsv"
+    glossary.write_text("NAVO\tNATO\n", encoding="utf-8")
+    settings = replace(Settings(), glossary=glossary)
+    assert run([feed], out, tiers="none", settings=settings).ok == 3
+    assert run([feed], out, tiers="none", settings=settings).skipped == 3
+    glossary.write_text("NAVO\tthe Alliance\n", encoding="utf-8")
+    assert run([feed], out, tiers="none", settings=settings).ok == 3

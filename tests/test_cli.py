@@ -292,3 +292,64 @@ def test_prompts_list_and_show(runner):
     assert shown.exit_code == 0 and "$text" in shown.stdout
     missing = invoke(runner, "prompts", "show", "nope")
     assert missing.exit_code == 2 and "no prompt named" in missing.stderr
+
+
+# --------------------------------------------------------------------------------------------
+# wirebrief check, --glossary and --fail-on
+
+
+SOURCE_NL = "De regering trekt 4,5 miljoen euro uit voor de NAVO, zei minister Jansen woensdag.\n\nHet parlement stemt over vier jaar.\n"
+GOOD_EN = "The government is setting aside 4.5 million euros for NATO, minister Jansen said on Wednesday.\n\nParliament votes in four years.\n"
+
+
+@pytest.fixture()
+def pair(tmp_path: Path):
+    def write(source: str, target: str) -> tuple[str, str]:
+        (tmp_path / "nl.txt").write_text(source, encoding="utf-8")
+        (tmp_path / "en.txt").write_text(target, encoding="utf-8")
+        return str(tmp_path / "nl.txt"), str(tmp_path / "en.txt")
+
+    return write
+
+
+def test_check_passes_a_faithful_translation(runner, pair):
+    result = invoke(runner, "check", *pair(SOURCE_NL, GOOD_EN))
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    assert "0 findings (0 errors) in 2 aligned sentences" in result.stderr
+
+
+def test_check_finds_a_changed_number_and_exits_8(runner, pair):
+    result = invoke(runner, "check", *pair(SOURCE_NL, GOOD_EN.replace("four", "three")), "--format", "json")
+    assert result.exit_code == 8
+    data = json.loads(result.stdout)
+    [finding] = data["findings"]
+    assert finding["kind"] == "number_mismatch" and finding["paragraph"] == 1
+    assert "three" in finding["target"]
+    assert invoke(runner, "check", *pair(SOURCE_NL, GOOD_EN.replace("four", "three")), "--fail-on", "never").exit_code == 0
+
+
+def test_check_glossary_term_and_bad_glossary(runner, pair, tmp_path: Path):
+    glossary = tmp_path / "house.tsv"
+    glossary.write_text("NAVO\tthe Alliance\n", encoding="utf-8")
+    result = invoke(runner, "check", *pair(SOURCE_NL, GOOD_EN), "--glossary", str(glossary))
+    assert result.exit_code == 8
+    assert "glossary" in result.stdout and "the Alliance" in result.stdout
+    broken = tmp_path / "broken.toml"
+    broken.write_text("NAVO = [", encoding="utf-8")
+    result = invoke(runner, "check", *pair(SOURCE_NL, GOOD_EN), "--glossary", str(broken))
+    assert result.exit_code == 6
+    assert result.stderr.startswith("wirebrief: error:") and "broken.toml" in result.stderr
+
+
+def test_check_refuses_empty_input_and_two_stdins(runner, pair):
+    assert invoke(runner, "check", *pair(SOURCE_NL, "  \n")).exit_code == 3
+    assert invoke(runner, "check", "-", "-", stdin="x").exit_code == 2
+
+
+def test_brief_fail_on_error_exits_8_after_printing(runner, article, model_flags):
+    # The tiny models write gibberish: the checks must call it out, and --fail-on must act on it.
+    result = invoke(runner, "brief", str(article), "--format", "json", "--tiers", "none", "--fail-on", "error", *model_flags)
+    assert result.exit_code == 8
+    findings = json.loads(result.stdout)["findings"]
+    assert any(finding["severity"] == "error" for finding in findings)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -33,9 +34,24 @@ def make(engine: FakeEngine, **options):
 
 
 @pytest.fixture(scope="module")
-def brief():
-    """A clean brief: short fake summaries (nothing trimmed), nothing looping."""
+def raw_brief():
     return make(FakeEngine(summary_words=10))
+
+
+@pytest.fixture(scope="module")
+def brief(raw_brief):
+    """A clean brief: short fake summaries (nothing trimmed), nothing looping.
+
+    The fake engine's "translation" is the Dutch text in EN(...), which the fidelity checks
+    rightly call untranslated; these tests are about rendering, so those findings are left out.
+    """
+    return replace(raw_brief, findings=tuple(f for f in raw_brief.findings if f.kind != "untranslated"))
+
+
+def test_the_fake_translation_is_caught_as_untranslated(raw_brief):
+    kinds = {finding.kind for finding in raw_brief.findings}
+    assert kinds == {"untranslated"}
+    assert all(finding.severity == "error" and finding.source for finding in raw_brief.findings)
 
 
 @pytest.fixture(scope="module")

@@ -336,8 +336,17 @@ def settings_key(
         "source_lang": source_lang,
         "target_lang": target_lang,
         "format": output_format,
+        # The glossary changes the findings in a result, so a new glossary redoes it.
+        "glossary": _file_digest(settings.glossary) if settings.glossary else None,
     }
     return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def _file_digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return f"unreadable:{path}"  # the glossary loader reports it properly
 
 
 @dataclass
@@ -347,6 +356,8 @@ class Report:
     ok: int = 0
     failed: int = 0
     skipped: int = 0
+    #: Results written whose findings reached the --fail-on severity.
+    flagged: int = 0
     sentences: int = 0
     output_tokens: int = 0
     seconds: float = 0.0
@@ -440,12 +451,14 @@ def run_batch(
     observer: Observer | None = None,
     stream=None,
     engines: dict[str, Any] | None = None,
+    fail_on: str = "never",
 ) -> Report:
     """Brief every input; see the module docstring. Returns what happened.
 
     `engines` may supply ready engines by role (as for `pipeline.iter_briefs`). With ``output_format="jsonl"`` results go to `stream` (one JSON object per input, in input
     order) and `out_dir` must be None: there is no manifest, so nothing to resume.
     """
+    from .check import fails
     from .pipeline import check_languages, iter_briefs
     from .prompts import load_prompts, select_tiers
     from .render import to_markdown
@@ -552,9 +565,15 @@ def run_batch(
                     if output_format == "json" else to_markdown(result)
                 )
                 write_atomic(out_dir / name, content)
+            counts = {
+                severity: sum(1 for finding in result.findings if finding.severity == severity)
+                for severity in ("error", "warning")
+            }
+            if fails(result.findings, fail_on):  # type: ignore[arg-type]
+                report.flagged += 1
             finish(entry_for(
                 entry.item, entry.sha256, "ok", name, None, sentences=sentences, output_tokens=tokens,
-                seconds=round(time.perf_counter() - entry.started, 3),
+                findings=counts, seconds=round(time.perf_counter() - entry.started, 3),
             ))
     report.seconds = time.perf_counter() - started
     if manifest is not None and shard[1] == 1:

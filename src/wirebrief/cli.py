@@ -103,6 +103,7 @@ def model_options(command: Callable) -> Callable:
         click.option("--cache", type=click.Path(dir_okay=False, path_type=str), metavar="FILE", help="The translation cache file (default: in the user cache folder)."),
         click.option("--no-cache", is_flag=True, default=None, help="Neither read nor write the translation cache."),
         click.option("--retries", type=click.IntRange(min=0), help="Rounds of cutting and retrying a translation that hits its length cap (default 2)."),
+        click.option("--glossary", type=click.Path(dir_okay=False, path_type=str), metavar="FILE", help="Terms that must be translated a given way (TSV or TOML), checked on every sentence."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -196,6 +197,14 @@ def _emit(brief, output_format: str, *, side_by_side: bool = False, translation_
         )
 
 
+def _exit_on_findings(findings, fail_on: str) -> None:
+    from .check import fails
+    from .errors import EXIT_CHECKS
+
+    if fails(findings, fail_on):  # type: ignore[arg-type]
+        click.get_current_context().exit(EXIT_CHECKS)
+
+
 def _run(pipeline: Callable, *, quiet: bool, **kwargs: Any):
     _quiet_libraries(_debug_on(click.get_current_context()))
     with _progress(quiet) as progress:
@@ -215,7 +224,7 @@ def cli() -> None:
 
     SOURCE is a text file, or - for standard input. Exit codes: 0 ok, 2 usage, 3 input,
     4 model missing, 5 generation failed, 6 config/prompt file, 7 some batch inputs failed,
-    130 interrupted.
+    8 findings reached --fail-on, 130 interrupted.
     """
 
 
@@ -225,6 +234,10 @@ quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress or 
 tiers_option = click.option("--tiers", metavar="LIST", help="Comma-separated tiers, or none (default: headline,lede,summary,key_points).")
 target_option = click.option("--target-lang", default="en", show_default=True, help="Language to brief in.")
 source_lang_option = click.option("--source-lang", default="auto", show_default=True, help="Language of the article; auto detects and confirms Dutch.")
+fail_on_option = click.option(
+    "--fail-on", type=click.Choice(["error", "warning", "never"]), default="never", show_default=True,
+    help="Exit with code 8 when a finding reaches this severity (the result is still written).",
+)
 side_option = click.option("--side-by-side", is_flag=True, help="Show each source paragraph beside its translation (rich, markdown).")
 
 
@@ -235,11 +248,12 @@ side_option = click.option("--side-by-side", is_flag=True, help="Show each sourc
 @tiers_option
 @format_option
 @side_option
+@fail_on_option
 @model_options
 @quiet_option
 @debug_option
 def brief(source: str, source_lang: str, target_lang: str, tiers: str | None, output_format: str | None,
-          side_by_side: bool, quiet: bool, **flags: Any) -> None:
+          side_by_side: bool, fail_on: str, quiet: bool, **flags: Any) -> None:
     """Translate SOURCE and brief it at every depth."""
     from .pipeline import brief as run_brief
 
@@ -247,6 +261,7 @@ def brief(source: str, source_lang: str, target_lang: str, tiers: str | None, ou
     result = _run(run_brief, quiet=quiet, source=source, settings=settings, tiers=tiers,
                   source_lang=source_lang, target_lang=target_lang)
     _emit(result, _resolve_format(output_format), side_by_side=side_by_side, quiet=quiet)
+    _exit_on_findings(result.findings, fail_on)
 
 
 @cli.command()
@@ -255,11 +270,12 @@ def brief(source: str, source_lang: str, target_lang: str, tiers: str | None, ou
 @target_option
 @format_option
 @side_option
+@fail_on_option
 @model_options
 @quiet_option
 @debug_option
 def translate(source: str, source_lang: str, target_lang: str, output_format: str | None,
-              side_by_side: bool, quiet: bool, **flags: Any) -> None:
+              side_by_side: bool, fail_on: str, quiet: bool, **flags: Any) -> None:
     """Only translate SOURCE, paragraph by paragraph."""
     from .pipeline import translate as run_translate
 
@@ -267,6 +283,7 @@ def translate(source: str, source_lang: str, target_lang: str, output_format: st
     result = _run(run_translate, quiet=quiet, source=source, settings=settings,
                   source_lang=source_lang, target_lang=target_lang)
     _emit(result, _resolve_format(output_format), side_by_side=side_by_side, translation_only=True, quiet=quiet)
+    _exit_on_findings(result.findings, fail_on)
 
 
 @cli.command()
@@ -375,6 +392,8 @@ def _batch_summary(report, console, quiet: bool) -> None:
         f"wirebrief: batch: {report.ok} ok, {report.failed} failed, {report.skipped} skipped "
         f"of {plural(report.total, 'input')} in {report.seconds:.1f} s{rate}"
     )
+    if report.flagged:
+        line += f"; {report.flagged} with findings at the --fail-on severity"
     if quiet:
         return
     if not console.is_terminal:
@@ -414,22 +433,24 @@ def _terminate(_signum: int, _frame: Any) -> None:
 @click.option("--shard", metavar="K/N", default="1/1", show_default=True, help="Run only the K-th of N deterministic parts of the inputs (one process per GPU).")
 @click.option("--glob", "pattern", default="*.txt", show_default=True, help="Which files to take from folders, recursively.")
 @click.option("--window", type=click.IntRange(min=1), default=128, show_default=True, help="Articles read and translated together (memory stays bounded by it).")
+@fail_on_option
 @model_options
 @quiet_option
 @debug_option
 def batch(sources: tuple[str, ...], out_dir: str | None, output_format: str, source_lang: str, target_lang: str,
-          tiers: str | None, force: bool, shard: str, pattern: str, window: int, quiet: bool, **flags: Any) -> None:
+          tiers: str | None, force: bool, shard: str, pattern: str, window: int, fail_on: str, quiet: bool,
+          **flags: Any) -> None:
     """Brief many articles: files, folders (every *.txt, recursively), .jsonl files, or - for
     JSONL on stdin. One result per input in --out with a manifest.jsonl; a rerun resumes.
 
     Exit codes: 0 every input ok or skipped, 7 some inputs failed (the others have results),
-    others as for brief.
+    8 some results have findings at the --fail-on severity, others as for brief.
     """
     import signal
     from pathlib import Path
 
     from .batch import count_inputs, parse_shard, run_batch
-    from .errors import EXIT_PARTIAL
+    from .errors import EXIT_CHECKS, EXIT_PARTIAL
 
     settings = _settings(**flags)
     shard_k_n = parse_shard(shard)
@@ -450,11 +471,66 @@ def batch(sources: tuple[str, ...], out_dir: str | None, output_format: str, sou
         report = run_batch(
             list(sources), out_dir=Path(out_dir) if out_dir else None, settings=settings, tiers=tiers,
             source_lang=source_lang, target_lang=target_lang, output_format=output_format, force=force,
-            shard=shard_k_n, pattern=pattern, window_articles=window, observer=observer,
+            shard=shard_k_n, pattern=pattern, window_articles=window, observer=observer, fail_on=fail_on,
         )
     _batch_summary(report, console, quiet)
     if report.failed:
         click.get_current_context().exit(EXIT_PARTIAL)
+    if report.flagged:
+        click.get_current_context().exit(EXIT_CHECKS)
+
+
+@cli.command()
+@click.argument("source", metavar="SOURCE")
+@click.argument("translation", metavar="TRANSLATION")
+@click.option("--glossary", type=click.Path(dir_okay=False, path_type=str), metavar="FILE", help="Terms that must be translated a given way (TSV or TOML).")
+@click.option("--source-lang", default="nl", show_default=True, help="Language of SOURCE.")
+@target_option
+@click.option("--format", "output_format", type=click.Choice(["rich", "json", "text"]), help="Output format (default: rich on a terminal, text in a pipe).")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "never"]), default="error", show_default=True, help="Exit with code 8 when a finding reaches this severity.")
+@quiet_option
+@debug_option
+def check(source: str, translation: str, glossary: str | None, source_lang: str, target_lang: str,
+          output_format: str | None, fail_on: str, quiet: bool) -> None:
+    """Check TRANSLATION (by anyone) against SOURCE: numbers, names, quotes, omissions,
+    additions, untranslated sentences, loops, glossary terms, coverage.
+
+    Either may be - for standard input. Exit codes: 0 no finding at --fail-on, 8 findings at
+    --fail-on, 3 unreadable or empty input, 6 bad glossary file.
+    """
+    import json
+    from pathlib import Path
+
+    from . import render
+    from .check import check_texts
+    from .document import decode, read_source
+    from .errors import UsageError
+    from .glossary import load_glossary
+
+    if source == "-" and translation == "-":
+        raise UsageError("standard input (-) can be read only once")
+    texts = [decode(*read_source(name))[0] for name in (source, translation)]
+    settings = _settings(glossary=glossary)
+    terms = load_glossary(Path(settings.glossary)) if settings.glossary else None
+    result = check_texts(texts[0], texts[1], glossary=terms, source_lang=source_lang, target_lang=target_lang)
+    output_format = output_format or ("rich" if sys.stdout.isatty() else "text")
+    errors = sum(1 for finding in result.findings if finding.severity == "error")
+    summary = (
+        f"{render.plural(len(result.findings), 'finding')} ({render.plural(errors, 'error')}) in "
+        f"{render.plural(len(result.pairs), 'aligned sentence')}"
+    )
+    if output_format == "json":
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+    elif output_format == "text":
+        for finding in result.findings:
+            click.echo(render.finding_line(finding))
+    else:
+        from rich.console import Console
+
+        Console().print(render.findings_panel(result.findings, title=f"Checks: {summary}"))
+    if not quiet and output_format != "rich":
+        click.echo(f"wirebrief: check: {summary}", err=True)
+    _exit_on_findings(result.findings, fail_on)
 
 
 @cli.group(cls=_Group)

@@ -39,6 +39,8 @@ class Settings:
     cache: Path | None = None
     #: Rounds of cutting and retrying a translation that ran into its length cap.
     retries: int = 2
+    #: A glossary (TSV or TOML): source terms and the target terms they must become.
+    glossary: Path | None = None
     #: For each setting, where its value came from: "flag", "env", "config" or "default".
     origins: Mapping[str, str] = field(default_factory=dict, compare=False)
 
@@ -56,6 +58,7 @@ _SETTING_TYPES: dict[str, type] = {
     "use_cache": bool,
     "cache": Path,
     "retries": int,
+    "glossary": Path,
 }
 #: Whole-number settings that may be zero.
 _ZERO_ALLOWED = {"retries"}

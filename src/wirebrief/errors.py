@@ -69,6 +69,8 @@ class PromptError(ConfigError):
 EXIT_INTERRUPTED = 130
 #: Exit code of a batch run in which some inputs failed (the others have their results).
 EXIT_PARTIAL = 7
+#: Exit code when findings reached the --fail-on severity (the output is still written).
+EXIT_CHECKS = 8
 
 #: Every exit code the CLI can return, for the README and its test.
 EXIT_CODES: dict[int, str] = {
@@ -80,5 +82,6 @@ EXIT_CODES: dict[int, str] = {
     GenerationError.exit_code: "generation failed (e.g. out of memory)",
     ConfigError.exit_code: "configuration or prompt file invalid",
     EXIT_PARTIAL: "batch: some inputs failed (see the manifest); the others have their results",
+    EXIT_CHECKS: "findings reached the --fail-on severity (the result is still printed or written)",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C)",
 }

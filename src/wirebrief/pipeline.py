@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from . import __version__
-from .check import Finding, check_summaries, check_translation
+from .check import Finding, article_text, check_summaries, check_translation
 from .config import DEFAULT_TRANSLATION_MODEL, Settings, resolve_settings
 from .document import Document, Metadata, decode, parse, read_source
 from .engine import Engine, load_engine
 from .errors import GenerationError, InputError, UsageError, WirebriefError
+from .glossary import load_glossary
 from .models import resolve
 from .prompts import CHUNK_PROMPT, load_prompts, select_tiers
 from .render import plural
@@ -199,9 +200,10 @@ def iter_briefs(
     documents = [article.document for article in articles]
     provenance_base: dict[str, Any] = {"wirebrief_version": __version__}
 
-    # Prompts are read and tiers checked before any model loads: a typo costs no waiting.
+    # Prompts, tiers and the glossary are read before any model loads: a typo costs no waiting.
     prompts = load_prompts(settings.prompts_dir) if summarise else {}
     chosen = select_tiers(prompts, tiers) if summarise else []
+    glossary = load_glossary(settings.glossary) if settings.glossary else None
 
     translate_seconds = 0.0
     translation_models: dict[str, Any] = {}
@@ -238,7 +240,10 @@ def iter_briefs(
             timings["translate_seconds"] = translate_seconds
             provenance["models"]["translation"] = translation_models
             provenance["generation"]["translation"] = {**params.as_dict(), "retries": settings.retries}
-        findings = check_translation([len(p.sentences) for p in document.paragraphs], paragraphs) if translate else []
+        findings = check_translation(
+            [len(p.sentences) for p in document.paragraphs], paragraphs,
+            source_lang=document.language, target_lang=target_lang, glossary=glossary,
+        ) if translate else []
         summaries = None
         if chosen:
             progress.stage("Loading summary model")
@@ -260,7 +265,10 @@ def iter_briefs(
             provenance["generation"].update({prompt.name: prompt.params.as_dict() for prompt in chosen})
             provenance["prompts"] = {prompt.name: str(prompt.path) for prompt in chosen}
             provenance["summary_input"] = {"chunks_condensed": summaries.chunks, "condense_rounds": summaries.rounds}
-            findings += check_summaries(summaries)
+            findings += check_summaries(
+                summaries, article=article_text(paragraphs), source=document.text if translate else None,
+                source_lang=document.language, target_lang=target_lang, glossary=glossary,
+            )
         timings["total_seconds"] = translate_seconds + time.perf_counter() - started
         provenance["timings"] = {name: round(value, 3) for name, value in timings.items()}
         yield Brief(

@@ -56,7 +56,7 @@ def _header_rows(brief: Brief) -> list[tuple[str, str]]:
     return rows
 
 
-def _finding_line(finding) -> str:
+def finding_line(finding) -> str:
     where = []
     if finding.tier:
         where.append(finding.tier)
@@ -66,6 +66,34 @@ def _finding_line(finding) -> str:
         where.append(f"sentence {finding.sentence + 1}")
     place = f" [{', '.join(where)}]" if where else ""
     return f"{finding.severity}: {finding.kind}{place}: {finding.detail}"
+
+
+def findings_panel(findings, *, title: str) -> RenderableType:
+    """The Checks panel: each finding, where it is, and its sentence with its translation."""
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
+
+    if not findings:
+        return Panel(Text("no findings", style="green"), title=title, title_align="left", border_style="green")
+    checks = Table(show_header=True, header_style="bold", expand=True)
+    checks.add_column("Severity", no_wrap=True)
+    checks.add_column("Where", no_wrap=True)
+    checks.add_column("Finding")
+    for finding in findings:
+        where = finding.tier or (
+            f"¶{finding.paragraph + 1}" + (f" s{finding.sentence + 1}" if finding.sentence is not None else "")
+            if finding.paragraph is not None else "-"
+        )
+        # Text, not markup: an article's own square brackets must print as they are.
+        detail = Text(finding.detail)
+        if finding.source:
+            detail.append("\n" + finding.source, style="dim")
+        if finding.target:
+            detail.append("\n→ " + finding.target, style="italic")
+        style = "red" if finding.severity == "error" else "yellow"
+        checks.add_row(Text(finding.severity, style=style), Text(where), detail)
+    return Panel(checks, title=title, title_align="left", border_style="yellow")
 
 
 # --------------------------------------------------------------------------------------------
@@ -82,7 +110,7 @@ def to_text(brief: Brief, *, translation_only: bool = False) -> str:
     if brief.translated:
         sections.append("TRANSLATION\n" + brief.translation)
     if brief.findings:
-        sections.append("CHECKS\n" + "\n".join(_finding_line(f) for f in brief.findings))
+        sections.append("CHECKS\n" + "\n".join(finding_line(f) for f in brief.findings))
     return "\n\n".join(sections) + "\n"
 
 
@@ -102,7 +130,7 @@ def to_markdown(brief: Brief, *, side_by_side: bool = False) -> str:
             continue
         lines += ["", f"## {tier_title(tier.name)}", "", _tier_text(tier, bullet="- ")]
     if brief.findings:
-        lines += ["", "## Checks", ""] + [f"- {_finding_line(f)}" for f in brief.findings]
+        lines += ["", "## Checks", ""] + [f"- {finding_line(f)}" for f in brief.findings]
     if brief.translated:
         lines += ["", "## Translation", ""]
         for paragraph in brief.paragraphs:
@@ -140,22 +168,7 @@ def to_rich(brief: Brief, *, side_by_side: bool = False) -> list[RenderableType]
         parts.append(Panel(body, title=tier_title(tier.name), title_align="left", border_style="green"))
 
     if brief.findings:
-        checks = Table(show_header=True, header_style="bold", expand=True)
-        checks.add_column("Severity", no_wrap=True)
-        checks.add_column("Where", no_wrap=True)
-        checks.add_column("Finding")
-        for finding in brief.findings:
-            where = finding.tier or (
-                f"¶{finding.paragraph + 1}" + (f" s{finding.sentence + 1}" if finding.sentence is not None else "")
-                if finding.paragraph is not None else "-"
-            )
-            # Text, not markup: an article's own square brackets must print as they are.
-            detail = Text(finding.detail)
-            if finding.source:
-                detail.append("\n" + finding.source, style="dim")
-            style = "red" if finding.severity == "error" else "yellow"
-            checks.add_row(Text(finding.severity, style=style), Text(where), detail)
-        parts.append(Panel(checks, title=f"Checks: {plural(len(brief.findings), 'finding')}", title_align="left", border_style="yellow"))
+        parts.append(findings_panel(brief.findings, title=f"Checks: {plural(len(brief.findings), 'finding')}"))
     elif brief.translated:
         parts.append(Panel(Text("no findings", style="green"), title="Checks", title_align="left", border_style="green"))
 
