@@ -6,6 +6,7 @@ import pytest
 
 from wirebrief.errors import (
     EXIT_CODES,
+    EXIT_CHECKS,
     EXIT_INTERRUPTED,
     EXIT_PARTIAL,
     ConfigError,
@@ -40,7 +41,7 @@ def test_every_error_class_has_a_documented_exit_code():
 def test_categories_have_distinct_codes_apart_from_success_bug_and_interrupt():
     codes = [cls.exit_code for cls in CATEGORIES]
     assert len(set(codes)) == len(codes)
-    assert not set(codes) & {0, 1, EXIT_INTERRUPTED, EXIT_PARTIAL}
+    assert not set(codes) & {0, 1, EXIT_INTERRUPTED, EXIT_PARTIAL, EXIT_CHECKS}
     assert WirebriefError.exit_code == 1
 
 
@@ -51,7 +52,7 @@ def test_specialised_errors_share_their_category_code(sub, parent):
 
 
 def test_exit_code_table_lists_only_known_codes():
-    known = {0, 1, EXIT_INTERRUPTED, EXIT_PARTIAL, *(cls.exit_code for cls in CATEGORIES)}
+    known = {0, 1, EXIT_INTERRUPTED, EXIT_PARTIAL, EXIT_CHECKS, *(cls.exit_code for cls in CATEGORIES)}
     assert set(EXIT_CODES) == known
     assert all(description.strip() for description in EXIT_CODES.values())
 
