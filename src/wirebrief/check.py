@@ -437,13 +437,19 @@ class _Article:
     seen: frozenset[str]
 
 
+def _numbers_by_paragraph(text: str, language: str) -> list:
+    return [number for block in re.split(r"\n\s*\n", text) if block.strip() for number in extract_numbers(block, language)]
+
+
 def _inventions(
     summaries: Summaries, article: str, source: str | None, source_lang: str, target_lang: str, known: Glossary
 ) -> list[Finding]:
-    numbers = extract_numbers(article, target_lang)
+    # Paragraph by paragraph: a number never spans paragraphs, and matching number words back
+    # to their text costs more than linear time on one long string.
+    numbers = _numbers_by_paragraph(article, target_lang)
     texts = [article]
     if source:
-        numbers += extract_numbers(source, source_lang)
+        numbers += _numbers_by_paragraph(source, source_lang)
         # A name the tier spells the English way while the translation kept the Dutch one.
         texts.append(source)
         texts += [" ".join(n.forms) for n in find_names(source, language=source_lang, known=known) if n.known]

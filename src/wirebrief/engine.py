@@ -433,10 +433,19 @@ def choose_engine(engine: str, device: str) -> str:
     if device == "cpu":
         return "ctranslate2"
     if device == "auto":
-        import torch
+        # Asked of CTranslate2, not torch: importing torch alone takes seconds, and a run
+        # answered from the cache need never import it.
+        import platform
 
-        on_gpu = torch.cuda.is_available() or torch.backends.mps.is_available()
-        return "torch" if on_gpu else "ctranslate2"
+        import ctranslate2
+
+        if ctranslate2.get_cuda_device_count() > 0:
+            return "torch"
+        if platform.system() == "Darwin" and platform.machine() == "arm64":
+            import torch
+
+            return "torch" if torch.backends.mps.is_available() else "ctranslate2"
+        return "ctranslate2"
     return "torch"
 
 

@@ -312,6 +312,8 @@ def _original_words(before: str, after: str) -> dict[int, str]:
     """For each token of alpha2digit's output that it made from words, those words."""
     old, new = before.split(), after.split()
     made: dict[int, str] = {}
+    if old == new:  # no number words: nothing to match (and no quadratic diff on a long text)
+        return made
     for tag, i1, i2, j1, j2 in SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
         if tag == "replace":
             for j in range(j1, j2):
