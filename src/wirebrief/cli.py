@@ -6,7 +6,6 @@ Only this module prints. Results go to stdout; progress, warnings and errors go 
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 import time
@@ -75,6 +74,8 @@ def _quiet_libraries(debug: bool) -> None:
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         # Our spinner shows progress; transformers' weight-loading bars would only add noise.
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    import logging
+
     logging.basicConfig(
         stream=sys.stderr,
         level=logging.DEBUG if debug else logging.WARNING,
@@ -158,6 +159,8 @@ class _NoProgress:
         pass
 
     def stage(self, description: str) -> None:
+        import logging
+
         logging.getLogger("wirebrief").info("%s", description)
 
     def advance(self, count: int) -> None:

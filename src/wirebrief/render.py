@@ -3,7 +3,6 @@ plain text for files and pipes."""
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # rich is imported by the functions that draw, not by `--help`
@@ -24,6 +23,8 @@ def tier_title(name: str) -> str:
 
 
 def to_json(brief: Brief) -> str:
+    import json
+
     return json.dumps(brief.to_dict(), ensure_ascii=False, indent=2) + "\n"
 
 
