@@ -7,6 +7,7 @@ newer wirebrief's schema) and expect the right results, one warning and no excep
 
 from __future__ import annotations
 
+import json
 import logging
 import multiprocessing
 import os
@@ -23,6 +24,7 @@ from wirebrief.cache import (
     QUERY_CHUNK,
     SCHEMA_VERSION,
     CachedEngine,
+    DeferredEngine,
     GenerationCache,
     canonical_params,
     default_cache_path,
@@ -477,3 +479,69 @@ def test_a_cached_rerun_never_loads_the_real_model(path, tiny_models, test_devic
     assert engine.count_tokens(texts) == first.count_tokens(texts)
     assert engine.generate(texts, PARAMS) == results
     assert not fresh.loaded
+
+
+# --------------------------------------------------------------------------------------------
+# DeferredEngine: no engine at all when the cache can answer
+
+
+def test_deferred_engine_is_made_only_for_what_the_cache_lacks(path):
+    made: list[FakeEngine] = []
+
+    def factory() -> FakeEngine:
+        made.append(fake())
+        return made[-1]
+
+    cache = GenerationCache(path)
+    first = CachedEngine(DeferredEngine("fake:fake/engine", "fake/engine", factory, cache), cache)
+    counts = first.count_tokens(TEXTS)
+    results = first.generate(TEXTS, PARAMS)
+    assert len(made) == 1 and first.max_input_tokens == made[0].max_input_tokens
+
+    again = CachedEngine(DeferredEngine("fake:fake/engine", "fake/engine", factory, cache), cache)
+    assert again.count_tokens(TEXTS) == counts
+    assert again.generate(TEXTS, PARAMS) == results
+    assert again.max_input_tokens == made[0].max_input_tokens
+    assert again.describe()["engine"] == "fake"
+    assert len(made) == 1, "everything was in the cache; no engine should have been made"
+    # Something new needs the engine, and gets it.
+    again.count_tokens(["een nieuwe zin"])
+    assert len(made) == 2
+
+
+def test_deferred_engine_takes_the_engine_key_when_the_guess_was_wrong(path, caplog):
+    cache = GenerationCache(path)
+    engine = CachedEngine(DeferredEngine("fake:wrong", "fake/engine", fake, cache), cache)
+    engine.generate(TEXTS, PARAMS)
+    assert engine.cache_key() == "fake:fake/engine"
+    assert any("using the engine's" in record.getMessage() for record in caplog.records)
+    # Stored under the engine's real key, so a correct guess finds it.
+    assert len(cache.get_many("fake:fake/engine", PARAMS, TEXTS)) == len(TEXTS)
+
+
+@pytest.mark.model
+def test_a_cached_rerun_imports_neither_transformers_nor_torch(tmp_path, tiny_models, example_path):
+    import subprocess
+    import sys
+
+    args = [
+        "translate", str(example_path), "--format", "json", "--translation-model", str(tiny_models["translation"]),
+        "--device", "cpu", "--engine", "torch", "--num-beams", "1", "--retries", "0", "--offline",
+        "--cache", str(tmp_path / "cache.sqlite3"),
+    ]
+    script = (
+        "import json, sys\n"
+        "from click.testing import CliRunner\n"
+        "from wirebrief.cli import cli\n"
+        f"result = CliRunner().invoke(cli, {args!r})\n"
+        "assert result.exit_code == 0, result.output\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'transformers'))\n"
+        "print(json.dumps({'heavy': heavy[:3], 'translation': json.loads(result.stdout)['translation']}))\n"
+    )
+    runs = [
+        json.loads(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout)
+        for _ in range(2)
+    ]
+    assert runs[0]["heavy"], "the first run must load the model"
+    assert runs[1]["heavy"] == [], f"the cached rerun imported {runs[1]['heavy']}"
+    assert runs[1]["translation"] == runs[0]["translation"]

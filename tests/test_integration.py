@@ -159,3 +159,13 @@ def test_an_engine_loads_its_weights_only_when_it_first_generates(tiny_settings)
     assert engine.loaded and engine.describe()["load_seconds"] is not None
     assert generation.output_tokens > 0
     assert engine.cache_key() == key
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("kind", ["torch", "ctranslate2"])
+def test_the_cache_key_known_up_front_is_the_engines_own(tiny_settings, kind):
+    from wirebrief.engine import known_cache_key
+
+    ref = resolve(tiny_settings.translation_model)
+    engine = load_engine(ref, role="translation", engine=kind, device="cpu")
+    assert known_cache_key(ref, kind, "cpu") == engine.cache_key()

@@ -23,8 +23,8 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -555,6 +555,8 @@ class CachedEngine:
                 raise GenerationError(
                     f"engine {self.inner.model} returned {len(generated)} results for {len(sources)} texts"
                 )
+            if isinstance(self.inner, DeferredEngine):
+                key = self._key = self.inner.cache_key()  # as checked against the engine now made
             self.cache.put_many(key, params, list(zip(sources, generated)))
             repeats = 0
             for source, generation in zip(sources, generated):
@@ -567,3 +569,90 @@ class CachedEngine:
             if repeats and progress is not None:
                 progress(repeats)
         return [results[index] for index in range(len(texts))]
+
+
+class DeferredEngine:
+    """An engine made only when the cache cannot answer what is asked of it.
+
+    The generations are cached by `CachedEngine`; this keeps the rest beside them: token counts
+    (under ``<key>#tokens``) and the model's input limit and description (``<key>#about``). A
+    rerun answered entirely from the cache then loads no tokenizer, imports neither
+    transformers nor torch, and loads no weights. `key` must be what the engine's own
+    `cache_key()` will say; it is checked when the engine is made, and the engine's own key
+    wins (with a warning) if they differ.
+    """
+
+    _PARAMS = GenerationParams()
+
+    def __init__(self, key: str, model: str, factory: Callable[[], KeyedEngine], cache: GenerationCache) -> None:
+        self._key = key
+        self.model = model
+        self._factory = factory
+        self._cache = cache
+        self._engine: KeyedEngine | None = None
+        self._about: dict[str, Any] | None = None
+
+    @property
+    def engine(self) -> KeyedEngine:
+        """The real engine, made on first need."""
+        if self._engine is None:
+            engine = self._factory()
+            actual = engine.cache_key()
+            if actual != self._key:
+                log.warning("cache key %s expected, engine says %s; using the engine's", self._key, actual)
+                self._key = actual
+            about = {"max_input_tokens": engine.max_input_tokens, "describe": engine.describe()}
+            self._cache.put_many(
+                f"{self._key}#about", self._PARAMS,
+                [("about", Generation(json.dumps(about), engine.max_input_tokens, 0, False))],
+            )
+            self._engine, self._about = engine, about
+        return self._engine
+
+    def cache_key(self) -> str:
+        return self._key
+
+    @property
+    def loaded(self) -> bool:
+        return self._engine is not None and bool(getattr(self._engine, "loaded", True))
+
+    def _described(self) -> dict[str, Any]:
+        if self._about is None and self._engine is None:
+            found = self._cache.get_many(f"{self._key}#about", self._PARAMS, ["about"])
+            if 0 in found:
+                with suppress(ValueError, TypeError):
+                    about = json.loads(found[0].text)
+                    if isinstance(about, dict) and isinstance(about.get("max_input_tokens"), int):
+                        self._about = about
+        if self._about is None:
+            self.engine  # noqa: B018 - made for its description
+        assert self._about is not None
+        return self._about
+
+    @property
+    def max_input_tokens(self) -> int:
+        return int(self._described()["max_input_tokens"])
+
+    def describe(self) -> dict[str, Any]:
+        if self._engine is not None:
+            return self._engine.describe()
+        return {**self._described()["describe"], "load_seconds": None}
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        texts = list(texts)
+        key = f"{self._key}#tokens"
+        known = self._cache.get_many(key, self._PARAMS, texts)
+        missing = list(dict.fromkeys(text for index, text in enumerate(texts) if index not in known))
+        counted: dict[str, int] = {}
+        if missing:
+            counts = self.engine.count_tokens(missing)
+            counted = dict(zip(missing, counts))
+            self._cache.put_many(
+                key, self._PARAMS, [(text, Generation("", count, 0, False)) for text, count in counted.items()]
+            )
+        return [known[index].input_tokens if index in known else counted[text] for index, text in enumerate(texts)]
+
+    def generate(
+        self, texts: Sequence[str], params: GenerationParams, progress: ProgressCallback | None = None
+    ) -> list[Generation]:
+        return self.engine.generate(texts, params, progress)

@@ -449,6 +449,22 @@ def choose_engine(engine: str, device: str) -> str:
     return "torch"
 
 
+def known_cache_key(ref: ModelRef, engine: str, device: str) -> str | None:
+    """The `cache_key()` the engine `load_engine` would make will have, where that is certain
+    without making it (on a CPU); None otherwise. Lets a cache answer before any engine exists.
+    """
+    kind = choose_engine(engine, device)
+    if kind == "ctranslate2":
+        from .ct2 import resolve_device as ct2_device
+
+        if ct2_device(device) == "cpu":
+            return f"ctranslate2:int8:{fingerprint(ref)}"  # what compute type "auto" is on a CPU
+        return None
+    if device == "cpu":
+        return f"transformers:float32:{fingerprint(ref)}"
+    return None
+
+
 _LOADED: dict[tuple[Any, ...], Engine] = {}
 
 

@@ -16,10 +16,10 @@ from . import __version__
 from .check import Finding, article_text, check_summaries, check_translation
 from .config import DEFAULT_TRANSLATION_MODEL, Settings, resolve_settings
 from .document import Document, Metadata, decode, parse, read_source
-from .engine import Engine, load_engine
+from .engine import Engine, known_cache_key, load_engine
 from .errors import GenerationError, InputError, UsageError, WirebriefError
 from .glossary import load_glossary
-from .models import resolve
+from .models import is_present, resolve
 from .prompts import CHUNK_PROMPT, load_prompts, select_tiers
 from .render import plural
 from .summaries import Summaries
@@ -144,19 +144,26 @@ _CACHES: dict[Path, Any] = {}
 def _engine(settings: Settings, role: str) -> Engine:
     """The engine for a role, behind the generation cache unless it is switched off."""
     name = settings.translation_model if role == "translation" else settings.summary_model
-    engine = load_engine(
-        resolve(name), role=role, engine=settings.engine, device=settings.device, offline=settings.offline,
-        max_batch_tokens=settings.max_batch_tokens, batch_size=settings.batch_size,
-    )
+    ref = resolve(name)
+
+    def make() -> Engine:
+        return load_engine(
+            ref, role=role, engine=settings.engine, device=settings.device, offline=settings.offline,
+            max_batch_tokens=settings.max_batch_tokens, batch_size=settings.batch_size,
+        )
+
     if not settings.use_cache:
-        return engine
-    from .cache import CachedEngine, GenerationCache, default_cache_path
+        return make()
+    from .cache import CachedEngine, DeferredEngine, GenerationCache, default_cache_path
 
     path = settings.cache or default_cache_path()
     cache = _CACHES.get(path)
     if cache is None:
         cache = _CACHES[path] = GenerationCache(path)
-    return CachedEngine(engine, cache)
+    # Where the engine's identity is known up front, it is made only if the cache cannot answer.
+    key = known_cache_key(ref, settings.engine, settings.device) if ref.is_local or is_present(ref) else None
+    inner = DeferredEngine(key, ref.location, make, cache) if key else make()
+    return CachedEngine(inner, cache)
 
 
 def _describe(engine: Engine) -> dict[str, Any]:
