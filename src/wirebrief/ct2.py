@@ -33,7 +33,7 @@ from .engine import (
     GenerationParams,
     ModelFiles,
     ProgressCallback,
-    plan_batches,
+    _OutOfMemory,
 )
 from .errors import GenerationError, ModelError, UsageError
 from .models import ModelRef, fingerprint, missing_model_error
@@ -408,55 +408,12 @@ class CTranslate2Engine(ModelFiles):
             return []
         encoded = self._tokenizer(list(texts), add_special_tokens=True, truncation=False)["input_ids"]
         lengths = [len(ids) for ids in encoded]
-        for text, length in zip(texts, lengths):
-            if length > self.max_input_tokens:
-                # Callers split long texts first; reaching this would mean silent truncation.
-                raise GenerationError(
-                    f"an input of {length} tokens exceeds the {self.max_input_tokens}-token limit "
-                    f"of {self.model}: {text[:60]!r}..."
-                )
+        self._refuse_overlong(texts, lengths)
         # The model takes token strings; they include the EOS the tokenizer appends, which the
         # converted models expect (their configs say not to add one themselves).
         sources = [self._tokens(ids) for ids in encoded]
-        caps = [params.cap_for(length) for length in lengths]
         self.load()
-        results: list[Generation | None] = [None] * len(texts)
-        pending = plan_batches(
-            lengths,
-            caps,
-            max_batch_tokens=self.max_batch_tokens,
-            num_beams=params.num_beams,
-            max_batch_size=self.batch_size,
-        )
-        while pending:
-            batch = pending.pop(0)
-            try:
-                outputs = self._generate_batch([sources[i] for i in batch], caps[batch[0]], params)
-            except _OutOfMemory:
-                if len(batch) == 1:
-                    raise GenerationError(
-                        f"out of memory on {self.device} generating one text of {lengths[batch[0]]} tokens"
-                    ) from None
-                # Halve the batch, and keep the smaller budget for the rest of the run.
-                self.max_batch_tokens = max(1, self.max_batch_tokens // 2)
-                log.warning(
-                    "out of memory on %s; batch budget lowered to %d tokens",
-                    self.device,
-                    self.max_batch_tokens,
-                )
-                half = len(batch) // 2
-                pending[:0] = [batch[:half], batch[half:]]
-                continue
-            for index, (text, produced, finished) in zip(batch, outputs):
-                results[index] = Generation(
-                    text=text,
-                    input_tokens=lengths[index],
-                    output_tokens=produced,
-                    hit_limit=not finished,
-                )
-            if progress is not None:
-                progress(len(batch))
-        return [result for result in results if result is not None]
+        return self._run_batches(sources, lengths, params, progress)
 
     def _decoding_length(self, cap: int) -> int:
         """CTranslate2's max_decoding_length for a cap, so lengths mean what they mean in torch.
@@ -516,10 +473,6 @@ class CTranslate2Engine(ModelFiles):
             text = self._tokenizer.decode(ids, skip_special_tokens=True, **self._decode_options)
             outputs.append((text.strip(), produced, finished))
         return outputs
-
-
-class _OutOfMemory(Exception):
-    """Raised inside the engine to halve a batch; never leaves it."""
 
 
 def _first_line(error: BaseException) -> str:

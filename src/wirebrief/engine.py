@@ -187,6 +187,10 @@ class ModelFiles:
     model: str
     role: str
     offline: bool
+    device: str
+    max_batch_tokens: int
+    batch_size: int | None
+    max_input_tokens: int
 
     @property
     def local_only(self) -> bool:
@@ -231,6 +235,55 @@ class ModelFiles:
             return []
         encoded = self._tokenizer(list(texts), add_special_tokens=True, truncation=False)
         return [len(ids) for ids in encoded["input_ids"]]
+
+    def _refuse_overlong(self, texts: Sequence[str], lengths: Sequence[int]) -> None:
+        for text, length in zip(texts, lengths):
+            if length > self.max_input_tokens:
+                # Callers split long texts first; reaching this would mean silent truncation.
+                raise GenerationError(
+                    f"an input of {length} tokens exceeds the {self.max_input_tokens}-token limit "
+                    f"of {self.model}: {text[:60]!r}..."
+                )
+
+    def _run_batches(
+        self, inputs: list[Any], lengths: Sequence[int], params: GenerationParams, progress: ProgressCallback | None
+    ) -> list[Generation]:
+        """Every input through `_generate_batch` in planned batches, results in input order.
+
+        Batches come from `plan_batches` (equal caps together, within the token budget). On
+        out-of-memory a batch is halved and retried, and the smaller budget kept for the rest.
+        """
+        caps = [params.cap_for(length) for length in lengths]
+        results: list[Generation | None] = [None] * len(inputs)
+        pending = plan_batches(
+            lengths, caps, max_batch_tokens=self.max_batch_tokens,
+            num_beams=params.num_beams, max_batch_size=self.batch_size,
+        )
+        while pending:
+            batch = pending.pop(0)
+            try:
+                outputs = self._generate_batch([inputs[i] for i in batch], caps[batch[0]], params)
+            except _OutOfMemory:
+                if len(batch) == 1:
+                    raise GenerationError(
+                        f"out of memory on {self.device} generating one text of {lengths[batch[0]]} tokens"
+                    ) from None
+                self.max_batch_tokens = max(1, self.max_batch_tokens // 2)
+                log.warning("out of memory on %s; batch budget lowered to %d tokens", self.device, self.max_batch_tokens)
+                half = len(batch) // 2
+                pending[:0] = [batch[:half], batch[half:]]
+                continue
+            for index, (text, produced, finished) in zip(batch, outputs):
+                results[index] = Generation(
+                    text=text, input_tokens=lengths[index], output_tokens=produced, hit_limit=not finished,
+                )
+            if progress is not None:
+                progress(len(batch))
+        return [result for result in results if result is not None]
+
+
+class _OutOfMemory(Exception):
+    """Raised by an engine's batch call to have the batch halved; never leaves the engine."""
 
 
 class HuggingFaceEngine(ModelFiles):
@@ -316,46 +369,10 @@ class HuggingFaceEngine(ModelFiles):
         progress: ProgressCallback | None = None,
     ) -> list[Generation]:
         lengths = self.count_tokens(texts)
-        for text, length in zip(texts, lengths):
-            if length > self.max_input_tokens:
-                # Callers split long texts first; reaching this would mean silent truncation.
-                raise GenerationError(
-                    f"an input of {length} tokens exceeds the {self.max_input_tokens}-token limit "
-                    f"of {self.model}: {text[:60]!r}..."
-                )
-        caps = [params.cap_for(length) for length in lengths]
+        self._refuse_overlong(texts, lengths)
         if texts:
             self.load()
-        results: list[Generation | None] = [None] * len(texts)
-        pending = plan_batches(
-            lengths, caps, max_batch_tokens=self.max_batch_tokens,
-            num_beams=params.num_beams, max_batch_size=self.batch_size,
-        )
-        while pending:
-            batch = pending.pop(0)
-            try:
-                outputs = self._generate_batch([texts[i] for i in batch], caps[batch[0]], params)
-            except _OutOfMemory:
-                if len(batch) == 1:
-                    raise GenerationError(
-                        f"out of memory on {self.device} generating one text of {lengths[batch[0]]} tokens"
-                    ) from None
-                # Halve the batch, and keep the smaller budget for the rest of the run.
-                self.max_batch_tokens = max(1, self.max_batch_tokens // 2)
-                log.warning("out of memory on %s; batch budget lowered to %d tokens", self.device, self.max_batch_tokens)
-                half = len(batch) // 2
-                pending[:0] = [batch[:half], batch[half:]]
-                continue
-            for index, (text, produced, finished) in zip(batch, outputs):
-                results[index] = Generation(
-                    text=text,
-                    input_tokens=lengths[index],
-                    output_tokens=produced,
-                    hit_limit=not finished,
-                )
-            if progress is not None:
-                progress(len(batch))
-        return [result for result in results if result is not None]
+        return self._run_batches(list(texts), lengths, params, progress)
 
     def _generate_batch(self, texts: list[str], cap: int, params: GenerationParams) -> list[tuple[str, int, bool]]:
         import torch
@@ -401,10 +418,6 @@ class HuggingFaceEngine(ModelFiles):
             text = self._tokenizer.decode(row[:produced], skip_special_tokens=True, **self._decode_options)
             outputs.append((text.strip(), produced, finished))
         return outputs
-
-
-class _OutOfMemory(Exception):
-    """Raised inside the engine to halve a batch; never leaves it."""
 
 
 def _first_line(error: BaseException) -> str:
