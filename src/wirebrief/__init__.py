@@ -53,9 +53,9 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:
-    from .pipeline import Brief, brief, make_brief, read_document, summarise, translate
     from .check import Finding
     from .config import Settings, resolve_settings
     from .document import Document, Metadata, Paragraph
     from .engine import Engine, Generation, GenerationParams, HuggingFaceEngine
     from .errors import WirebriefError
+    from .pipeline import Brief, brief, make_brief, read_document, summarise, translate

@@ -422,14 +422,16 @@ def _read(item: Item, source_lang: str, started: float) -> _Pending:
 
 def _windows(pending: Iterator[_Pending | dict[str, Any]], articles: int, sentences: int) -> Iterator[list]:
     window: list = []
-    held = 0
+    read = held = 0
     for entry in pending:
         window.append(entry)
-        if isinstance(entry, _Pending) and entry.article is not None:
-            held += entry.article.document.sentence_count
-        if sum(1 for e in window if isinstance(e, _Pending)) >= articles or held >= sentences:
+        if isinstance(entry, _Pending):
+            read += 1
+            if entry.article is not None:
+                held += entry.article.document.sentence_count
+        if read >= articles or held >= sentences:
             yield window
-            window, held = [], 0
+            window, read, held = [], 0, 0
     if window:
         yield window
 

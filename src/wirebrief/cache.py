@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .config import user_cache_dir
-from .engine import Generation, GenerationParams, ProgressCallback
+from .engine import Engine, Generation, GenerationParams, ProgressCallback
 from .errors import ConfigError, GenerationError
 
 log = logging.getLogger(__name__)
@@ -465,24 +465,10 @@ def _generation(output: Any, input_tokens: Any, output_tokens: Any, hit_limit: A
     )
 
 
-class KeyedEngine(Protocol):
+class KeyedEngine(Engine, Protocol):
     """An engine that can name what it computes without loading its weights."""
 
-    model: str
-    max_input_tokens: int
-
     def cache_key(self) -> str: ...
-
-    def count_tokens(self, texts: Sequence[str]) -> list[int]: ...
-
-    def generate(
-        self,
-        texts: Sequence[str],
-        params: GenerationParams,
-        progress: ProgressCallback | None = None,
-    ) -> list[Generation]: ...
-
-    def describe(self) -> dict[str, Any]: ...
 
 
 class CachedEngine:
@@ -499,7 +485,6 @@ class CachedEngine:
         self.cache = cache
         self.hits = 0
         self.misses = 0
-        self._key: str | None = None
 
     @property
     def model(self) -> str:
@@ -513,10 +498,7 @@ class CachedEngine:
         return self.inner.count_tokens(texts)
 
     def cache_key(self) -> str:
-        """The inner engine's key, computed once: it may hash the model's files."""
-        if self._key is None:
-            self._key = self.inner.cache_key()
-        return self._key
+        return self.inner.cache_key()
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -555,8 +537,8 @@ class CachedEngine:
                 raise GenerationError(
                     f"engine {self.inner.model} returned {len(generated)} results for {len(sources)} texts"
                 )
-            if isinstance(self.inner, DeferredEngine):
-                key = self._key = self.inner.cache_key()  # as checked against the engine now made
+            # Asked again: an engine made just now may have corrected a key guessed up front.
+            key = self.cache_key()
             self.cache.put_many(key, params, list(zip(sources, generated)))
             repeats = 0
             for source, generation in zip(sources, generated):

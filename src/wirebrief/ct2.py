@@ -211,7 +211,7 @@ class CTranslate2Engine(ModelFiles):
 
     def cache_key(self) -> str:
         """What this engine computes, for caches: engine, compute type and the exact model."""
-        return f"ctranslate2:{self.compute_type}:{fingerprint(self.ref)}"
+        return self._key("ctranslate2", self.compute_type)
 
     def describe(self) -> dict[str, Any]:
         config = self._config

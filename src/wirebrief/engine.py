@@ -175,6 +175,11 @@ def resolve_dtype(requested: str, device: str):  # -> torch.dtype
         raise UsageError(f"unknown dtype {requested!r}; use auto, float32, bfloat16 or float16") from None
 
 
+def engine_key(kind: str, precision: str, ref: ModelRef) -> str:
+    """What an engine computes, for caches: engine, precision and the exact model."""
+    return f"{kind}:{precision}:{fingerprint(ref)}"
+
+
 class ModelFiles:
     """What every engine reads before any weights: the tokenizer and the model's config.
 
@@ -195,6 +200,12 @@ class ModelFiles:
     @property
     def local_only(self) -> bool:
         return self.offline or self.ref.is_local
+
+    def _key(self, kind: str, precision: str) -> str:
+        """`engine_key`, worked out once per engine: it reads the model's files."""
+        if getattr(self, "_cache_key", None) is None:
+            self._cache_key = engine_key(kind, precision, self.ref)
+        return self._cache_key
 
     def _load_tokenizer(self):  # -> (tokenizer, config)
         from huggingface_hub.errors import HFValidationError, LocalEntryNotFoundError
@@ -348,7 +359,7 @@ class HuggingFaceEngine(ModelFiles):
 
     def cache_key(self) -> str:
         """What this engine computes, for caches: engine, dtype and the exact model."""
-        return f"transformers:{str(self.dtype).removeprefix('torch.')}:{fingerprint(self.ref)}"
+        return self._key("transformers", str(self.dtype).removeprefix("torch."))
 
     def describe(self) -> dict[str, Any]:
         config = self._config
@@ -471,10 +482,10 @@ def known_cache_key(ref: ModelRef, engine: str, device: str) -> str | None:
         from .ct2 import resolve_device as ct2_device
 
         if ct2_device(device) == "cpu":
-            return f"ctranslate2:int8:{fingerprint(ref)}"  # what compute type "auto" is on a CPU
+            return engine_key("ctranslate2", "int8", ref)  # what compute type "auto" is on a CPU
         return None
     if device == "cpu":
-        return f"transformers:float32:{fingerprint(ref)}"
+        return engine_key("transformers", "float32", ref)
     return None
 
 
