@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 import sys
 import unicodedata
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -45,11 +46,23 @@ class Metadata:
     date: str | None = None
     dateline: str | None = None
     encoding: str = "utf-8"
+    #: What the input was: text, html, markdown or docx.
+    input_format: str = "text"
+    #: From a web page, Markdown front matter or Word properties, where they say it.
+    title: str | None = None
+    author: str | None = None
+    site: str | None = None
+    url: str | None = None
 
     def as_dict(self) -> dict[str, str | None]:
         return {
             "source_name": self.source_name,
+            "input_format": self.input_format,
+            "title": self.title,
+            "author": self.author,
             "date": self.date,
+            "site": self.site,
+            "url": self.url,
             "dateline": self.dateline,
             "encoding": self.encoding,
         }
@@ -63,6 +76,9 @@ class Paragraph:
     kind: ParagraphKind
     text: str
     sentences: tuple[str, ...]
+    #: Set when this paragraph is in another language than the article (a quote in English in
+    #: a Dutch story); such a paragraph is kept as it is, not put through the wrong model.
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -183,6 +199,32 @@ def parse(
         else:
             paragraphs.append(Paragraph(index, "paragraph", block, split_sentences(block, language)))
     metadata = Metadata(source_name=source_name, date=date, dateline=dateline, encoding=encoding)
+    return Document(tuple(paragraphs), metadata, language)
+
+
+def from_blocks(
+    blocks: Sequence[tuple[ParagraphKind, str]], *, language: str = "nl", metadata: Metadata | None = None
+) -> Document:
+    """A document from blocks whose kinds are known (HTML, Markdown, Word): no guessing of
+    headings; a dateline opening the first paragraph is still taken out as metadata."""
+    metadata = metadata or Metadata()
+    paragraphs: list[Paragraph] = []
+    for kind, text in blocks:
+        text = " ".join(text.split())
+        if not text:
+            continue
+        if kind == "paragraph" and metadata.dateline is None and not any(p.kind == "paragraph" for p in paragraphs):
+            match = _DATELINE.match(text)
+            if match:
+                metadata = replace(metadata, dateline=match.group("dateline").strip())
+                text = text[match.end() :]
+        index = len(paragraphs)
+        if kind == "heading":
+            paragraphs.append(Paragraph(index, "heading", text, (text,)))
+        else:
+            paragraphs.append(Paragraph(index, "paragraph", text, split_sentences(text, language)))
+    if not paragraphs:
+        raise InputError(f"{metadata.source_name or 'input'} has no text")
     return Document(tuple(paragraphs), metadata, language)
 
 

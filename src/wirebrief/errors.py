@@ -39,6 +39,12 @@ class InputError(WirebriefError):
     exit_code = 3
 
 
+class FetchError(InputError):
+    """A URL could not be fetched: network failure, timeout, HTTP error, not a web page."""
+
+    exit_code = 9
+
+
 class ModelError(WirebriefError):
     """A model is missing, cannot be fetched (offline), or cannot be loaded."""
 
@@ -81,6 +87,7 @@ EXIT_CODES: dict[int, str] = {
     ModelError.exit_code: "model error: model missing, not downloadable (offline) or not loadable",
     GenerationError.exit_code: "generation failed (e.g. out of memory)",
     ConfigError.exit_code: "configuration or prompt file invalid",
+    FetchError.exit_code: "a URL could not be fetched (network, timeout, HTTP error, not a web page, too large)",
     EXIT_PARTIAL: "batch: some inputs failed (see the manifest); the others have their results",
     EXIT_CHECKS: "findings reached the --fail-on severity (the result is still printed or written)",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C)",
