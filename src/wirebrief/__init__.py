@@ -17,7 +17,15 @@ _EXPORTS = {
     "Brief": "pipeline",
     "brief": "pipeline",
     "make_brief": "pipeline",
+    "read_article": "pipeline",
     "read_document": "pipeline",
+    "dry_run": "pipeline",
+    "detect": "detect",
+    "Detection": "detect",
+    "route": "routing",
+    "plan": "routing",
+    "Route": "routing",
+    "Plan": "routing",
     "summarise": "pipeline",
     "translate": "pipeline",
     "Settings": "config",
@@ -58,4 +66,6 @@ if TYPE_CHECKING:
     from .document import Document, Metadata, Paragraph
     from .engine import Engine, Generation, GenerationParams, HuggingFaceEngine
     from .errors import WirebriefError
-    from .pipeline import Brief, brief, make_brief, read_document, summarise, translate
+    from .detect import Detection, detect
+    from .pipeline import Brief, brief, dry_run, make_brief, read_article, read_document, summarise, translate
+    from .routing import Plan, Route, plan, route
