@@ -58,11 +58,8 @@ def feed(tmp_path: Path) -> Path:
     (folder / "sub" / "c.txt").write_text(article_text(2), encoding="utf-8")
     (folder / "binary.txt").write_bytes(b"\x00\x01\x02\x03 not text \x00")
     (folder / "empty.txt").write_text("  \n", encoding="utf-8")
-    (folder / "english.txt").write_text(
-        "The minister said on Wednesday that the government will present its plans for the budget "
-        "next week, after a long debate in parliament about taxes and spending.\n",
-        encoding="utf-8",
-    )
+    # Figures only: no language can be told from it, so it is refused rather than guessed.
+    (folder / "figures.txt").write_text("2025-02 | 12.5 | 13.0 | 14.75 | 9 / 10 | 100%\n", encoding="utf-8")
     (folder / "notes.md").write_text("not matched by the default *.txt pattern\n", encoding="utf-8")
     return folder
 
@@ -134,7 +131,7 @@ def test_collect_lists_folders_recursively_and_reads_jsonl(tmp_path: Path, feed:
     )
     items = list(collect([str(feed), str(records)]))
     ids = [item.id for item in items]
-    assert ids[:5] == ["a.txt", "b.txt", "binary.txt", "empty.txt", "english.txt"]
+    assert ids[:5] == ["a.txt", "b.txt", "binary.txt", "empty.txt", "figures.txt"]
     assert ids[5] == "sub/c.txt" and "notes.md" not in ids
     jsonl = items[6:]
     assert [item.id for item in jsonl] == ["x1", "wire-3", "wire-4", "x1~2", "7"]
@@ -165,8 +162,9 @@ def test_batch_writes_one_result_per_good_input_and_records_failures(tmp_path: P
         assert len(entry["sha256"]) == 64 and entry["sentences"] > 0
     assert "binary" in entries["binary.txt"]["error"]
     assert "empty" in entries["empty.txt"]["error"]
-    assert "english.txt" in entries and entries["english.txt"]["status"] == "failed"
-    assert entries["english.txt"]["output"] is None
+    assert "figures.txt" in entries and entries["figures.txt"]["status"] == "failed"
+    assert "no letters to tell its language from" in entries["figures.txt"]["error"]
+    assert entries["figures.txt"]["output"] is None
     # Each line of the manifest is one input; nothing half-written is left behind.
     lines = (out / MANIFEST).read_text(encoding="utf-8").splitlines()
     assert len(lines) == 6

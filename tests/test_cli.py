@@ -158,7 +158,8 @@ def test_real_pipe_stdin_json_stdout_clean_stderr(tiny_models, example_path):
         (b"", "is empty"),
         (b"  \n\t\n  ", "only whitespace"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
-        ("Die Botschaft kam in Brüssel hart an. Der Minister sprach lange mit der Presse.".encode(), "looks like German"),
+        (b"2025-02 | 12.5 | 13.0 | 9 / 10", "no letters to tell its language from"),
+        ("Brand in woning in Zwolle, niemand raakte gewond.".encode(), "cannot tell the language"),
     ],
 )
 def test_bad_input_exits_3_with_one_line(runner, tmp_path, content, message):
@@ -169,6 +170,16 @@ def test_bad_input_exits_3_with_one_line(runner, tmp_path, content, message):
     assert message in result.stderr
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert result.stdout == ""
+
+
+def test_german_article_is_routed_to_the_german_model(runner, tmp_path):
+    path = tmp_path / "bericht.txt"
+    path.write_text("Die Botschaft kam in Brüssel hart an. Der Minister sprach lange mit der Presse.", encoding="utf-8")
+    result = invoke(runner, "brief", str(path), "--offline")
+    # Detected as German and routed to the German model, which is not in the (empty) cache.
+    assert result.exit_code == 4
+    assert "Helsinki-NLP/opus-mt-de-en" in result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
 
 
 def test_missing_file_exits_3(runner, tmp_path):
@@ -199,8 +210,9 @@ def test_missing_local_model_folder_exits_4(runner, article, tmp_path):
     [
         (["--tiers", "headline,nonsense"], "unknown tier nonsense"),
         (["--tiers", ","], "--tiers is empty"),
-        (["--target-lang", "fr"], "target language 'fr'"),
-        (["--source-lang", "de"], "translates Dutch"),
+        (["--target-lang", "french"], "'french' is not a language code"),
+        (["--source-lang", "n1"], "'n1' is not a language code"),
+        (["--source-lang", "xq"], "no translation model is known for xq"),
         (["--translation-model", "not a model"], "unknown model"),
     ],
 )

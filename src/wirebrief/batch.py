@@ -129,13 +129,18 @@ def _raw_items(sources: Sequence[str], pattern: str) -> Iterator[Item]:
             continue
         path = Path(source)
         if path.is_dir():
-            for found in sorted(path.rglob(pattern)):
-                if found.is_file():
-                    yield Item(found.relative_to(path).as_posix(), str(found), path=found)
+            for found in _matching(path, pattern):
+                yield Item(found.relative_to(path).as_posix(), str(found), path=found)
         elif path.suffix.lower() == ".jsonl":
             yield from _jsonl_items(_file_lines(path), str(path), path.stem)
         else:
             yield Item(path.name, str(path), path=path)
+
+
+def _matching(folder: Path, pattern: str) -> list[Path]:
+    """Files under `folder` matching any of the comma-separated glob patterns, once each, sorted."""
+    patterns = [part.strip() for part in pattern.split(",") if part.strip()] or ["*"]
+    return sorted({found for part in patterns for found in folder.rglob(part) if found.is_file()})
 
 
 def count_inputs(sources: Sequence[str], pattern: str = "*.txt") -> int | None:
@@ -146,7 +151,7 @@ def count_inputs(sources: Sequence[str], pattern: str = "*.txt") -> int | None:
     for source in sources:
         path = Path(source)
         if path.is_dir():
-            total += sum(1 for found in path.rglob(pattern) if found.is_file())
+            total += len(_matching(path, pattern))
         elif path.suffix.lower() == ".jsonl":
             with path.open("rb") as handle:
                 total += sum(1 for line in handle if line.strip())
@@ -299,10 +304,37 @@ def _ends_with_newline(path: Path) -> bool:
 # The run
 
 
-def _model_identity(settings: Settings, role: str, engines: dict[str, Any]) -> str:
-    if role in engines and hasattr(engines[role], "cache_key"):
-        return engines[role].cache_key()
-    return fingerprint(resolve(settings.translation_model if role == "translation" else settings.summary_model))
+def _model_identity(name: str, role: str, engines: dict[str, Any], memo: dict[str, str] | None = None) -> str:
+    """A model's identity: the cache key of an engine passed in (by role, or by model as
+    pipeline.iter_briefs keeps them), else its fingerprint, without loading it."""
+    engine = engines.get(role) or engines.get(f"{role}:{name}")
+    if engine is not None and hasattr(engine, "cache_key"):
+        return engine.cache_key()
+    memo = {} if memo is None else memo
+    if name not in memo:
+        try:
+            memo[name] = fingerprint(resolve(name))
+        except WirebriefError:
+            # Not there: the article will fail with the reason, and be redone once it is.
+            memo[name] = f"absent:{name}"
+    return memo[name]
+
+
+def article_key(base: str, article: Any, settings: Settings, target_lang: str, tiers: bool,
+                engines: dict[str, Any], memo: dict[str, str]) -> str:
+    """The settings key of one article: the run's settings plus the models its language is
+    routed to, so that changing the German model redoes the German articles only."""
+    from .pipeline import plan_for
+
+    try:
+        found = plan_for(article.document.language, target_lang, settings, tiers=tiers)
+    except WirebriefError:
+        return base
+    models = {role: _model_identity(route.model, "translation" if role == "translation" else role, engines, memo)
+              for role, route in found.routes().items()}
+    if found.summary_model:
+        models["summary"] = _model_identity(found.summary_model, "summary", engines, memo)
+    return hashlib.sha256(json.dumps([base, models], sort_keys=True).encode()).hexdigest()[:32]
 
 
 def settings_key(
@@ -313,19 +345,16 @@ def settings_key(
     target_lang: str,
     output_format: str,
     engines: dict[str, Any] | None = None,
+    input_format: str = "auto",
 ) -> str:
     """What a result depends on besides its input; a result made with another key is redone.
 
-    Models are identified by their fingerprint (computed without loading them), or by the
-    cache key of an engine passed in ready-made.
+    The models an article is routed to are added per article (`article_key`); here only the
+    settings that name them count.
     """
-    engines = engines or {}
-    models = {"translation": _model_identity(settings, "translation", engines)}
-    if tiers:
-        models["summary"] = _model_identity(settings, "summary", engines)
     described = {
         "wirebrief": __version__,
-        "models": models,
+        "models": {"translation": settings.translation_model, "summary": settings.summary_model if tiers else None},
         "engine": settings.engine,
         "device": settings.device,
         "num_beams": settings.num_beams,
@@ -336,6 +365,7 @@ def settings_key(
         "source_lang": source_lang,
         "target_lang": target_lang,
         "format": output_format,
+        "input_format": input_format,
         # The glossary changes the findings in a result, so a new glossary redoes it.
         "glossary": _file_digest(settings.glossary) if settings.glossary else None,
     }
@@ -398,10 +428,12 @@ class _Pending:
     started: float
     article: Any = None  # pipeline.Article
     error: str | None = None
+    #: The settings key of this input's result (see article_key).
+    key: str = ""
 
 
-def _read(item: Item, source_lang: str, started: float) -> _Pending:
-    from .pipeline import Article, read_document
+def _read(item: Item, source_lang: str, target_lang: str, started: float, input_format: str = "auto") -> _Pending:
+    from .pipeline import read_article
 
     if item.error is not None:
         return _Pending(item, "", started, error=item.error)
@@ -414,10 +446,13 @@ def _read(item: Item, source_lang: str, started: float) -> _Pending:
         data = (item.text or "").encode("utf-8")
     digest = hashlib.sha256(data).hexdigest()
     try:
-        document, detected = read_document(item.origin, source_lang=source_lang, data=data)
+        article = read_article(
+            item.origin, source_lang=source_lang, target_lang=target_lang, data=data,
+            input_format=input_format if item.path is not None else "text",
+        )
     except InputError as error:
         return _Pending(item, digest, started, error=error.one_line())
-    return _Pending(item, digest, started, article=Article(document, detected))
+    return _Pending(item, digest, started, article=article)
 
 
 def _windows(pending: Iterator[_Pending | dict[str, Any]], articles: int, sentences: int) -> Iterator[list]:
@@ -454,6 +489,7 @@ def run_batch(
     stream=None,
     engines: dict[str, Any] | None = None,
     fail_on: str = "never",
+    input_format: str = "auto",
 ) -> Report:
     """Brief every input; see the module docstring. Returns what happened.
 
@@ -472,12 +508,12 @@ def run_batch(
     if output_format != "jsonl" and out_dir is None:
         raise UsageError("--out FOLDER is required", hint="or use --format jsonl to write to standard output")
     check_sources(sources)
-    check_languages(settings, source_lang, target_lang)
+    check_languages(source_lang, target_lang)
     chosen = select_tiers(load_prompts(settings.prompts_dir), tiers)
     engines = {} if engines is None else engines
     key = settings_key(
         settings, tiers=chosen, source_lang=source_lang, target_lang=target_lang,
-        output_format=output_format, engines=engines,
+        output_format=output_format, engines=engines, input_format=input_format,
     )
     observer = observer or _Quiet()
     stream = stream or sys.stdout
@@ -507,17 +543,25 @@ def run_batch(
             stream.flush()
         observer.article(entry, report)
 
-    def entry_for(item: Item, sha: str, status: str, output: str | None, error: str | None, **extra: Any) -> dict[str, Any]:
+    memo: dict[str, str] = {}
+    # Engines the caller passed in; those loaded during the run must not change the keys.
+    supplied = dict(engines)
+
+    def entry_for(item: Item, sha: str, status: str, output: str | None, error: str | None,
+                  item_key: str | None = None, **extra: Any) -> dict[str, Any]:
         return {
             "id": item.id, "input": item.origin, "sha256": sha, "status": status, "output": output,
-            "error": error, "settings_key": key, **extra,
+            "error": error, "settings_key": item_key or key, **extra,
         }
 
     def prepared() -> Iterator[_Pending | dict[str, Any]]:
         for item in collect(sources, pattern):
             if not in_shard(item.id, shard):
                 continue
-            pending = _read(item, source_lang, time.perf_counter())
+            pending = _read(item, source_lang, target_lang, time.perf_counter(), input_format)
+            pending.key = key
+            if pending.article is not None:
+                pending.key = article_key(key, pending.article, settings, target_lang, bool(chosen), supplied, memo)
             if out_dir is not None and pending.error is None and not force:
                 previous = done.get(item.id)
                 name = output_name(item.id, output_format)
@@ -525,10 +569,10 @@ def run_batch(
                     previous is not None
                     and previous.get("status") in ("ok", "skipped")
                     and previous.get("sha256") == pending.sha256
-                    and previous.get("settings_key") == key
+                    and previous.get("settings_key") == pending.key
                     and (out_dir / name).is_file()
                 ):
-                    yield entry_for(item, pending.sha256, "skipped", name, None)
+                    yield entry_for(item, pending.sha256, "skipped", name, None, pending.key)
                     continue
             yield pending
 
@@ -574,7 +618,7 @@ def run_batch(
             if fails(result.findings, fail_on):  # type: ignore[arg-type]
                 report.flagged += 1
             finish(entry_for(
-                entry.item, entry.sha256, "ok", name, None, sentences=sentences, output_tokens=tokens,
+                entry.item, entry.sha256, "ok", name, None, entry.key, sentences=sentences, output_tokens=tokens,
                 findings=counts, seconds=round(time.perf_counter() - entry.started, 3),
             ))
     report.seconds = time.perf_counter() - started

@@ -200,6 +200,73 @@ def _emit(brief, output_format: str, *, side_by_side: bool = False, translation_
         )
 
 
+def _plan_rows(plan: dict[str, Any]) -> list[tuple[str, str]]:
+    """A routing plan (pipeline.describe_plan) as (step, what) rows for text and Rich."""
+
+    def model(status: dict[str, Any] | None) -> str:
+        if not status:
+            return "-"
+        where = status.get("location") or status.get("model")
+        state = "present" if status.get("present") else "missing"
+        if status.get("error"):
+            state = status["error"]
+        codes = f" [{status['source_code']} → {status['target_code']}]" if status.get("source_code") else ""
+        pair = f"{status['source']} → {status['target']}: " if status.get("source") else ""
+        return f"{pair}{where}{codes} ({state})"
+
+    rows = [("languages", f"{plan['source_language']} → {plan['target_language']}")]
+    rows.append(("translation", model(plan["translation"]) if plan["translation"] else "none: already in the target language"))
+    if plan["summary_input"]:
+        rows.append(("summary input", {"source": "the article as it is", "translation": "the translation",
+                                        "pivot": "an English translation"}[plan["summary_input"]]))
+    if plan["pivot"]:
+        rows.append(("english for summaries", model(plan["pivot"])))
+    if plan["summary_model"]:
+        rows.append(("summary model", model(plan["summary_model"])))
+    if plan["tiers_translation"]:
+        rows.append(("tiers translated", model(plan["tiers_translation"])))
+    return rows
+
+
+def _emit_plan(found: dict[str, Any], output_format: str | None) -> None:
+    """Print a dry run's plan: JSON for pipes that ask for it, else lines or a Rich table."""
+    import json
+
+    output_format = _resolve_format(output_format)
+    if output_format == "json":
+        click.echo(json.dumps(found, ensure_ascii=False, indent=2))
+        return
+    rows: list[tuple[str, str]] = []
+    if "input" in found:
+        info = found["input"]
+        rows.append(("input", f"{info.get('source_name')} ({info.get('input_format')}, {info['paragraphs']} paragraphs, "
+                              f"{info['sentences']} sentences, {info['words']} words)"))
+        for key in ("title", "author", "date", "site", "url"):
+            if info.get(key):
+                rows.append((key, str(info[key])))
+        language = found["language"]
+        detected = language.get("detected")
+        how = f"detected, confidence {detected['confidence']:.2f}" if detected else "given"
+        rows.append(("language", f"{language['code']} ({how})"))
+        for kept in language.get("paragraphs_kept", []):
+            rows.append(("kept as is", f"paragraph {kept['paragraph'] + 1} ({kept['language']})"))
+    rows += _plan_rows(found["plan"])
+    if "tiers" in found:
+        rows.append(("tiers", ", ".join(found["tiers"]) or "none"))
+        rows.append(("engine", f"{found['engine']} on {found['device']}"))
+    if output_format != "rich":
+        for key, value in rows:
+            click.echo(f"{key}\t{value}")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(show_header=False, title="wirebrief plan (no model loaded)")
+    for key, value in rows:
+        table.add_row(key, escape(value))
+    Console().print(table)
+
+
 def _exit_on_findings(findings, fail_on: str) -> None:
     from .check import fails
     from .errors import EXIT_CHECKS
@@ -225,9 +292,10 @@ def cli() -> None:
     """Translate a news article with a local model and brief it: headline, lede, summary,
     key points and the full paragraph-aligned translation.
 
-    SOURCE is a text file, or - for standard input. Exit codes: 0 ok, 2 usage, 3 input,
-    4 model missing, 5 generation failed, 6 config/prompt file, 7 some batch inputs failed,
-    8 findings reached --fail-on, 130 interrupted.
+    SOURCE is a file (text, HTML, Markdown or .docx), an http(s) URL, or - for standard
+    input. Exit codes: 0 ok, 2 usage, 3 input, 4 model missing, 5 generation failed,
+    6 config/prompt file, 7 some batch inputs failed, 8 findings reached --fail-on, 9 URL could
+    not be fetched, 130 interrupted.
     """
 
 
@@ -236,7 +304,11 @@ format_option = click.option("--format", "output_format", type=click.Choice(FORM
 quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress or notes on stderr; errors still show.")
 tiers_option = click.option("--tiers", metavar="LIST", help="Comma-separated tiers, or none (default: headline,lede,summary,key_points).")
 target_option = click.option("--target-lang", default="en", show_default=True, help="Language to brief in.")
-source_lang_option = click.option("--source-lang", default="auto", show_default=True, help="Language of the article; auto detects and confirms Dutch.")
+source_lang_option = click.option("--source-lang", default="auto", show_default=True, help="Language of the article (ISO 639-1 code); auto detects it and refuses when unsure.")
+input_format_option = click.option(
+    "--input-format", type=click.Choice(["auto", "text", "html", "markdown", "docx"]), default="auto", show_default=True,
+    help="What the input is; auto tells from the content (then the file name).",
+)
 fail_on_option = click.option(
     "--fail-on", type=click.Choice(["error", "warning", "never"]), default="never", show_default=True,
     help="Exit with code 8 when a finding reaches this severity (the result is still written).",
@@ -248,21 +320,30 @@ side_option = click.option("--side-by-side", is_flag=True, help="Show each sourc
 @source_argument
 @source_lang_option
 @target_option
+@input_format_option
 @tiers_option
 @format_option
 @side_option
 @fail_on_option
+@click.option("--dry-run", is_flag=True, help="Print the plan (input, language, models, tiers) without loading any model.")
 @model_options
 @quiet_option
 @debug_option
-def brief(source: str, source_lang: str, target_lang: str, tiers: str | None, output_format: str | None,
-          side_by_side: bool, fail_on: str, quiet: bool, **flags: Any) -> None:
+def brief(source: str, source_lang: str, target_lang: str, input_format: str, tiers: str | None,
+          output_format: str | None, side_by_side: bool, fail_on: str, dry_run: bool, quiet: bool,
+          **flags: Any) -> None:
     """Translate SOURCE and brief it at every depth."""
     from .pipeline import brief as run_brief
 
     settings = _settings(**flags)
+    if dry_run:
+        from .pipeline import dry_run as plan_run
+
+        _emit_plan(plan_run(source, settings=settings, tiers=tiers, source_lang=source_lang,
+                            target_lang=target_lang, input_format=input_format), output_format)
+        return
     result = _run(run_brief, quiet=quiet, source=source, settings=settings, tiers=tiers,
-                  source_lang=source_lang, target_lang=target_lang)
+                  source_lang=source_lang, target_lang=target_lang, input_format=input_format)
     _emit(result, _resolve_format(output_format), side_by_side=side_by_side, quiet=quiet)
     _exit_on_findings(result.findings, fail_on)
 
@@ -271,20 +352,21 @@ def brief(source: str, source_lang: str, target_lang: str, tiers: str | None, ou
 @source_argument
 @source_lang_option
 @target_option
+@input_format_option
 @format_option
 @side_option
 @fail_on_option
 @model_options
 @quiet_option
 @debug_option
-def translate(source: str, source_lang: str, target_lang: str, output_format: str | None,
+def translate(source: str, source_lang: str, target_lang: str, input_format: str, output_format: str | None,
               side_by_side: bool, fail_on: str, quiet: bool, **flags: Any) -> None:
     """Only translate SOURCE, paragraph by paragraph."""
     from .pipeline import translate as run_translate
 
     settings = _settings(**flags)
     result = _run(run_translate, quiet=quiet, source=source, settings=settings,
-                  source_lang=source_lang, target_lang=target_lang)
+                  source_lang=source_lang, target_lang=target_lang, input_format=input_format)
     _emit(result, _resolve_format(output_format), side_by_side=side_by_side, translation_only=True, quiet=quiet)
     _exit_on_findings(result.findings, fail_on)
 
@@ -292,17 +374,20 @@ def translate(source: str, source_lang: str, target_lang: str, output_format: st
 @cli.command()
 @source_argument
 @target_option
+@input_format_option
 @tiers_option
 @format_option
 @model_options
 @quiet_option
 @debug_option
-def summarise(source: str, target_lang: str, tiers: str | None, output_format: str | None, quiet: bool, **flags: Any) -> None:
+def summarise(source: str, target_lang: str, input_format: str, tiers: str | None, output_format: str | None,
+              quiet: bool, **flags: Any) -> None:
     """Only the tiers, of SOURCE already in the target language."""
     from .pipeline import summarise as run_summarise
 
     settings = _settings(**flags)
-    result = _run(run_summarise, quiet=quiet, source=source, settings=settings, tiers=tiers, target_lang=target_lang)
+    result = _run(run_summarise, quiet=quiet, source=source, settings=settings, tiers=tiers,
+                  target_lang=target_lang, input_format=input_format)
     _emit(result, _resolve_format(output_format), quiet=quiet)
 
 
@@ -434,15 +519,16 @@ def _terminate(_signum: int, _frame: Any) -> None:
 @tiers_option
 @click.option("--force", is_flag=True, help="Redo inputs whose results are already there.")
 @click.option("--shard", metavar="K/N", default="1/1", show_default=True, help="Run only the K-th of N deterministic parts of the inputs (one process per GPU).")
-@click.option("--glob", "pattern", default="*.txt", show_default=True, help="Which files to take from folders, recursively.")
+@click.option("--glob", "pattern", default="*.txt", show_default=True, help="Which files to take from folders, recursively (comma-separated patterns, e.g. '*.txt,*.html').")
+@input_format_option
 @click.option("--window", type=click.IntRange(min=1), default=128, show_default=True, help="Articles read and translated together (memory stays bounded by it).")
 @fail_on_option
 @model_options
 @quiet_option
 @debug_option
 def batch(sources: tuple[str, ...], out_dir: str | None, output_format: str, source_lang: str, target_lang: str,
-          tiers: str | None, force: bool, shard: str, pattern: str, window: int, fail_on: str, quiet: bool,
-          **flags: Any) -> None:
+          tiers: str | None, force: bool, shard: str, pattern: str, input_format: str, window: int, fail_on: str,
+          quiet: bool, **flags: Any) -> None:
     """Brief many articles: files, folders (every *.txt, recursively), .jsonl files, or - for
     JSONL on stdin. One result per input in --out with a manifest.jsonl; a rerun resumes.
 
@@ -475,6 +561,7 @@ def batch(sources: tuple[str, ...], out_dir: str | None, output_format: str, sou
             list(sources), out_dir=Path(out_dir) if out_dir else None, settings=settings, tiers=tiers,
             source_lang=source_lang, target_lang=target_lang, output_format=output_format, force=force,
             shard=shard_k_n, pattern=pattern, window_articles=window, observer=observer, fail_on=fail_on,
+            input_format=input_format,
         )
     _batch_summary(report, console, quiet)
     if report.failed:
@@ -534,6 +621,62 @@ def check(source: str, translation: str, glossary: str | None, source_lang: str,
     if not quiet and output_format != "rich":
         click.echo(f"wirebrief: check: {summary}", err=True)
     _exit_on_findings(result.findings, fail_on)
+
+
+@cli.command()
+@click.argument("source", metavar="SOURCE", default="-")
+@input_format_option
+@click.option("--format", "output_format", type=click.Choice(["rich", "json", "text"]), help="Output format (default: rich on a terminal, text in a pipe).")
+@click.option("--offline/--online", default=None, help="Never fetch a URL.")
+@debug_option
+def detect(source: str, input_format: str, output_format: str | None, offline: bool | None) -> None:
+    """Print the language of SOURCE (file, URL or - for standard input) and its confidence.
+
+    Paragraphs clearly in another language are listed too. Exit codes: 0 sure, 3 unsure or
+    unreadable (the guess is still printed), 9 URL could not be fetched.
+    """
+    import json
+
+    from .detect import detect as detect_language
+    from .detect import foreign_language, require_language
+    from .errors import InputError
+    from .inputs import read_input, to_document
+
+    settings = _settings(offline=offline)
+    extracted = read_input(source, input_format=input_format, offline=settings.offline)
+    found = detect_language(extracted.plain_text)
+    problem = None
+    try:
+        require_language(extracted.plain_text, extracted.name)
+    except InputError as error:
+        problem = error
+    document = to_document(extracted, found.language)
+    others = [
+        {"paragraph": paragraph.index, "language": language}
+        for paragraph in document.paragraphs
+        if paragraph.kind == "paragraph" and (language := foreign_language(paragraph.text, found.language))
+    ]
+    result = {"source": extracted.name, "input_format": extracted.input_format, **found.as_dict(), "other_paragraphs": others}
+    output_format = output_format or ("rich" if sys.stdout.isatty() else "text")
+    if output_format == "json":
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+    elif output_format == "text":
+        click.echo(f"{found.language}\t{found.confidence:.4f}\t{found.name}\t{'sure' if found.sure else 'unsure'}")
+    else:
+        from rich.console import Console
+
+        style = "green" if found.sure else "yellow"
+        alternatives = ", ".join(f"{code} {p:.2f}" for code, p in found.candidates[1:])
+        Console().print(
+            f"[{style}]{escape(found.name)}[/{style}] ({found.language}), confidence {found.confidence:.2f}"
+            + ("" if found.sure else " [yellow](unsure)[/yellow]")
+            + (f" [dim]- also: {escape(alternatives)}[/dim]" if alternatives else "")
+        )
+        for other in others:
+            Console().print(f"  paragraph {other['paragraph'] + 1} is in {other['language']}")
+    if problem is not None:
+        click.echo(f"wirebrief: error: {problem.one_line()}", err=True)
+        click.get_current_context().exit(problem.exit_code)
 
 
 @cli.group(cls=_Group)
@@ -695,6 +838,28 @@ def models_list(translation_model: str | None, summary_model: str | None, output
             present = "[green]yes[/green]" if row["present"] else "[red]no[/red]"
             table.add_row(row["role"], row["location"], present, row["from"])
         Console().print(table)
+
+
+@models.command("plan")
+@click.option("--source-lang", required=True, help="Language of the articles (ISO 639-1 code).")
+@target_option
+@tiers_option
+@click.option("--translation-model", metavar="NAME|PATH", help="Override the model for the direct pair.")
+@click.option("--summary-model", metavar="NAME|PATH", help="The English summary model.")
+@click.option("--format", "output_format", type=click.Choice(["rich", "json", "text"]), help="Output format.")
+@debug_option
+def models_plan(source_lang: str, target_lang: str, tiers: str | None, translation_model: str | None,
+                summary_model: str | None, output_format: str | None) -> None:
+    """Which models a brief from SOURCE-LANG into TARGET-LANG uses, and whether each is
+    present locally. Loads nothing."""
+    from .pipeline import check_languages, describe_plan, plan_for
+    from .routing import check_code
+
+    check_languages(source_lang, target_lang)
+    settings = _settings(translation_model=translation_model, summary_model=summary_model)
+    wants_tiers = (tiers or "").strip().lower() != "none"
+    found = plan_for(check_code(source_lang), check_code(target_lang), settings, tiers=wants_tiers)
+    _emit_plan({"plan": describe_plan(found)}, output_format or ("rich" if sys.stdout.isatty() else "text"))
 
 
 @models.command("pull")

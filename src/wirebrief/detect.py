@@ -111,9 +111,9 @@ def require_language(text: str, name: str = "input") -> Detection:
 #: Languages py3langid confuses with each other on a paragraph; a paragraph "in" a close
 #: relative of the article's language is far more often a misreading than a real switch.
 _RELATIVES = (
-    {"nl", "af", "fy", "li", "lb"}, {"de", "lb", "nl"}, {"da", "no", "nb", "nn", "sv"},
-    {"es", "gl", "ca", "pt", "oc"}, {"cs", "sk"}, {"hr", "sr", "bs", "sl"}, {"ru", "uk", "be", "bg", "mk"},
-    {"id", "ms"}, {"fr", "oc", "wa"}, {"it", "la"},
+    {"nl", "af", "fy", "li"}, {"de", "lb"}, {"da", "no", "nb", "nn", "sv"}, {"es", "gl", "ca", "pt", "an"},
+    {"cs", "sk"}, {"hr", "sr", "bs", "sl"}, {"ru", "be"}, {"uk", "be"}, {"bg", "mk"}, {"id", "ms"},
+    {"fr", "oc", "wa"}, {"it", "la", "vec"},
 )  # fmt: skip
 #: A paragraph must be at least this long, and its detection this sure, to be called foreign.
 FOREIGN_MIN_WORDS = 8

@@ -8,27 +8,31 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 from . import __version__
 from .check import Finding, article_text, check_summaries, check_translation
-from .config import DEFAULT_TRANSLATION_MODEL, Settings, resolve_settings
-from .document import Document, Metadata, decode, parse, read_source
+from .config import Settings, resolve_settings
+from .document import Document, Metadata, decode
 from .engine import Engine, known_cache_key, load_engine
-from .errors import GenerationError, InputError, UsageError, WirebriefError
+from .errors import GenerationError, InputError, WirebriefError
 from .glossary import load_glossary
 from .models import is_present, resolve
 from .prompts import CHUNK_PROMPT, load_prompts, select_tiers
 from .render import plural
+from .routing import Plan, Route, check_code
+from .routing import plan as make_plan
 from .summaries import Summaries
 from .summaries import summarise as summarise_text
-from .translation import TranslatedParagraph, TranslatedSentence, translate_documents, translation_params
-
-#: The language pairs the default models cover. Other pairs need --translation-model.
-SOURCE_LANGUAGES = ("nl",)
-TARGET_LANGUAGES = ("en",)
+from .translation import (
+    TranslatedParagraph,
+    kept_as_is,
+    translate_documents,
+    translate_sentences,
+    translation_params,
+)
 
 
 class Progress(Protocol):
@@ -60,8 +64,10 @@ class Brief:
     provenance: dict[str, Any] = field(default_factory=dict)
     #: The detected language and its confidence, when the language was detected.
     detected: dict[str, Any] | None = None
-    #: False when the text was already in the target language (`summarise`).
+    #: False when the text was already in the target language and was not translated.
     translated: bool = True
+    #: How the brief was made: routing.Plan.as_dict() (models per step, summary input).
+    route: dict[str, Any] | None = None
 
     @property
     def translation(self) -> str:
@@ -79,6 +85,7 @@ class Brief:
                     "kind": paragraph.kind,
                     "source": paragraph.source,
                     "translation": paragraph.translation,
+                    "language": paragraph.language,
                     "sentences": [
                         {"source": sentence.source, "translation": sentence.translation}
                         for sentence in paragraph.sentences
@@ -87,63 +94,91 @@ class Brief:
                 for paragraph in self.paragraphs
             ],
             "translation": self.translation,
+            "translated": self.translated,
+            "route": self.route,
             "summaries": {tier.name: tier.value for tier in self.summaries.tiers} if self.summaries else {},
             "findings": [finding.as_dict() for finding in self.findings],
             "provenance": self.provenance,
         }
 
 
+def read_article(
+    source: str | Path,
+    *,
+    source_lang: str = "auto",
+    target_lang: str = "en",
+    input_format: str = "auto",
+    offline: bool = False,
+    data: bytes | None = None,
+    text: str | None = None,
+) -> Article:
+    """Read one article (path, ``-`` or URL), extract its text, find its language, segment it.
+
+    With ``source_lang="auto"`` the language is detected, and an unsure detection is refused
+    (InputError naming the best guess). `data` (raw bytes) or `text` (already decoded) stand in
+    for reading `source`, which then only names the article. Paragraphs clearly in another
+    language than the article are marked, so they are kept rather than mistranslated.
+    """
+    from .detect import foreign_language, require_language
+    from .inputs import Source, read_input, to_document
+
+    if text is not None:
+        extracted = Source(name=str(source), input_format="text", encoding="utf-8", text=decode(text.encode("utf-8"), str(source))[0])
+    else:
+        extracted = read_input(source, input_format=input_format, offline=offline, data=data)
+    detected = None
+    if source_lang == "auto":
+        found = require_language(extracted.plain_text, extracted.name)
+        language = found.language
+        detected = {"language": found.language, "confidence": round(found.confidence, 4)}
+    else:
+        language = check_code(source_lang, "--source-lang")
+    document = to_document(extracted, language)
+    if language != target_lang:
+        marked = tuple(
+            replace(paragraph, language=foreign_language(paragraph.text, language)) if paragraph.kind == "paragraph" else paragraph
+            for paragraph in document.paragraphs
+        )
+        document = replace(document, paragraphs=marked)
+    return Article(document, detected)
+
+
 def read_document(
     source: str | Path,
     *,
     source_lang: str = "auto",
-    expected: str = "nl",
     text: str | None = None,
     data: bytes | None = None,
+    **options: Any,
 ) -> tuple[Document, dict[str, Any] | None]:
-    """Read and parse one article (path or ``-``), confirming its language when asked to detect.
-
-    `data` (raw bytes) or `text` (already decoded) stand in for reading `source`, which then
-    only names the article. Returns the document and the detection ({language, confidence})
-    when one was made.
-    """
-    if data is not None:
-        name = str(source)
-        text, encoding = decode(data, name)
-    elif text is None:
-        data, name = read_source(source)
-        text, encoding = decode(data, name)
-    else:
-        name, encoding = str(source), "utf-8"
-    language = expected if source_lang == "auto" else source_lang
-    document = parse(text, language=language, source_name=name, encoding=encoding)
-    detected = None
-    if source_lang == "auto":
-        from .detect import confirm_language
-
-        found = confirm_language(document.text, expected, name)
-        detected = {"language": found.language, "confidence": round(found.confidence, 4)}
-    return document, detected
+    """`read_article` as a (document, detection) pair."""
+    article = read_article(source, source_lang=source_lang, text=text, data=data, **options)
+    return article.document, article.detected
 
 
-def check_languages(settings: Settings, source_lang: str, target_lang: str) -> None:
-    """Refuse language pairs the configured models do not cover."""
-    if target_lang not in TARGET_LANGUAGES:
-        raise UsageError(f"target language {target_lang!r} is not supported yet", hint="use --target-lang en")
-    if source_lang not in ("auto", *SOURCE_LANGUAGES) and settings.translation_model == DEFAULT_TRANSLATION_MODEL:
-        raise UsageError(
-            f"the default translation model translates Dutch (nl), not {source_lang!r}",
-            hint="pass --translation-model with a model for that language",
-        )
+def check_languages(source_lang: str, target_lang: str) -> None:
+    """Refuse language codes that are not codes, before anything is read or loaded."""
+    if source_lang != "auto":
+        check_code(source_lang, "--source-lang")
+    check_code(target_lang, "--target-lang")
+
+
+def plan_for(document_language: str, target_lang: str, settings: Settings, *, tiers: bool, translate: bool = True) -> Plan:
+    """The routing plan for one article (see routing.plan)."""
+    return make_plan(
+        document_language if translate else target_lang, target_lang,
+        translation_model=settings.translation_model, summary_model=settings.summary_model, tiers=tiers,
+    )
 
 
 #: One cache object per file per process, shared by every engine that uses it.
 _CACHES: dict[Path, Any] = {}
 
 
-def _engine(settings: Settings, role: str) -> Engine:
-    """The engine for a role, behind the generation cache unless it is switched off."""
-    name = settings.translation_model if role == "translation" else settings.summary_model
+def _engine(settings: Settings, role: str, model: str | None = None) -> Engine:
+    """The engine for a role (or a routed `model`), behind the generation cache unless it is
+    switched off."""
+    name = model or (settings.translation_model if role == "translation" else settings.summary_model)
     ref = resolve(name)
 
     def make() -> Engine:
@@ -193,13 +228,16 @@ def iter_briefs(
     progress: Progress | None = None,
     engines: dict[str, Engine] | None = None,
 ) -> Iterator[Brief | WirebriefError]:
-    """Brief many articles: all their sentences translated in one pooled, length-sorted call,
-    then each article's tiers; yields each result, in order, as soon as it is done.
+    """Brief many articles: the sentences of all articles in one language translated in one
+    pooled, length-sorted call, then each article's tiers; yields each result, in order.
 
-    A failure that belongs to one article (its tiers could not be made) is yielded in its place
-    as the error, so one bad article does not stop the others. `engines` may supply ready
-    engines by role ("translation", "summary"); engines loaded here are added to it, so a
-    caller passing the same dict again reuses them.
+    Each article is routed by its language (routing.plan): no translation when it is already
+    in the target language; for a target other than English, the tiers are made in English and
+    translated. A failure that belongs to one article (no model for its language, tiers that
+    could not be made) is yielded in its place as the error, so one bad article does not stop
+    the others. `engines` may supply ready engines by role ("translation", "summary", and for
+    other targets "pivot" and "tiers"); engines loaded here are added to it under their model,
+    so a caller passing the same dict again reuses them.
     """
     settings = settings or resolve_settings()
     progress = progress or _Silent()
@@ -212,71 +250,119 @@ def iter_briefs(
     chosen = select_tiers(prompts, tiers) if summarise else []
     glossary = load_glossary(settings.glossary) if settings.glossary else None
 
-    translate_seconds = 0.0
-    translation_models: dict[str, Any] = {}
-    params = translation_params(num_beams=settings.num_beams)
-    if translate and documents:
-        progress.stage("Loading translation model")
-        if "translation" not in engines:
-            engines["translation"] = _engine(settings, "translation")
-        engine = engines["translation"]
-        sentences = sum(document.sentence_count for document in documents)
-        progress.stage(f"Translating {plural(sentences, 'sentence')}")
-        step = time.perf_counter()
-        translated = translate_documents(documents, engine, params, progress.advance, settings.retries)
-        translate_seconds = time.perf_counter() - step
-        translation_models = _describe(engine)
-    else:
-        translated = [
-            [
-                TranslatedParagraph(
-                    paragraph.index, paragraph.kind, paragraph.text,
-                    tuple(TranslatedSentence(sentence, sentence) for sentence in paragraph.sentences),
-                )
-                for paragraph in document.paragraphs
-            ]
-            for document in documents
-        ]
+    plans: list[Plan | WirebriefError] = []
+    for document in documents:
+        try:
+            plans.append(plan_for(document.language, target_lang, settings, tiers=bool(chosen), translate=translate))
+        except WirebriefError as error:
+            plans.append(error)
 
-    for article, paragraphs in zip(articles, translated):
+    def engine_for(role: str, route: Route | None = None) -> Engine:
+        if role in engines:
+            return engines[role]
+        if route is None:
+            key = f"{role}:{settings.summary_model}"
+            if key not in engines:
+                progress.stage(f"Loading {role} model")
+                engines[key] = _engine(settings, role)
+            return engines[key]
+        key = f"translation:{route.model}"
+        if key not in engines:
+            progress.stage("Loading translation model")
+            engines[key] = _engine(settings, "translation", route.model)
+        return engines[key]
+
+    def params_for(route: Route):
+        params = translation_params(num_beams=settings.num_beams)
+        return replace(params, source_language=route.source_code, target_language=route.target_code) if route.source_code else params
+
+    # Translation, and for other targets the English pivot: one pooled call per route.
+    translated: dict[int, list[TranslatedParagraph]] = {}
+    english: dict[int, list[TranslatedParagraph]] = {}
+    described: dict[int, dict[str, Any]] = {index: {} for index in range(len(articles))}
+    seconds: dict[int, float] = {index: 0.0 for index in range(len(articles))}
+    for role, field_name, into in (("translation", "translation", translated), ("pivot", "pivot", english)):
+        groups: dict[Route, list[int]] = {}
+        for index, found in enumerate(plans):
+            route = getattr(found, field_name, None) if isinstance(found, Plan) else None
+            if route is not None:
+                groups.setdefault(route, []).append(index)
+        for route, indices in groups.items():
+            engine = engine_for(role, route)
+            sentences = sum(documents[index].sentence_count for index in indices)
+            what = "Translating" if role == "translation" else "Translating into English for the summaries"
+            progress.stage(f"{what}: {plural(sentences, 'sentence')} ({route.source} → {route.target})")
+            step = time.perf_counter()
+            results = translate_documents([documents[index] for index in indices], engine, params_for(route), progress.advance, settings.retries)
+            elapsed = time.perf_counter() - step
+            about = {**_describe(engine), "route": route.as_dict(), "generation": {**params_for(route).as_dict(), "retries": settings.retries}}
+            for index, paragraphs in zip(indices, results):
+                into[index] = paragraphs
+                described[index][role] = about
+                # Pooled work is shared out by sentences, so per-article times add up to the whole.
+                seconds[index] += elapsed * documents[index].sentence_count / max(1, sentences)
+
+    for index, article in enumerate(articles):
+        found = plans[index]
+        if isinstance(found, WirebriefError):
+            yield found
+            continue
         started = time.perf_counter()
         document = article.document
+        direct = found.translation is not None
+        paragraphs = translated.get(index) or kept_as_is(document)
         timings: dict[str, float] = {}
-        provenance: dict[str, Any] = {**provenance_base, "models": {}, "generation": {}}
-        if translate:
-            timings["translate_seconds"] = translate_seconds
-            provenance["models"]["translation"] = translation_models
-            provenance["generation"]["translation"] = {**params.as_dict(), "retries": settings.retries}
+        provenance: dict[str, Any] = {**provenance_base, "route": found.as_dict(), "models": {}, "generation": {}}
+        for role, about in described[index].items():
+            provenance["models"][role] = {key: value for key, value in about.items() if key != "generation"}
+            provenance["generation"][role] = about["generation"]
+        if direct:
+            timings["translate_seconds"] = seconds[index]
         findings = check_translation(
             [len(p.sentences) for p in document.paragraphs], paragraphs,
             source_lang=document.language, target_lang=target_lang, glossary=glossary,
-        ) if translate else []
+        ) if direct else []
+        findings += _kept_paragraph_findings(paragraphs, target_lang)
         summaries = None
         if chosen:
-            progress.stage("Loading summary model")
-            if "summary" not in engines:
-                engines["summary"] = _engine(settings, "summary")
-            engine = engines["summary"]
+            if found.summary_input == "pivot":
+                summary_paragraphs = english[index]
+            elif found.summary_input == "translation":
+                summary_paragraphs = paragraphs
+            else:
+                summary_paragraphs = kept_as_is(document)
+            engine = engine_for("summary")
             progress.stage(f"Summarising: {', '.join(prompt.name for prompt in chosen)}")
             step = time.perf_counter()
             try:
                 summaries = summarise_text(
-                    [paragraph.translation for paragraph in paragraphs], chosen, engine, prompts[CHUNK_PROMPT],
-                    language=target_lang, progress=progress.advance,
+                    [paragraph.translation for paragraph in summary_paragraphs], chosen, engine, prompts[CHUNK_PROMPT],
+                    language="en" if found.tiers_translation else target_lang, progress=progress.advance,
                 )
+                timings["summarise_seconds"] = time.perf_counter() - step
+                provenance["models"]["summary"] = _describe(engine)
+                if found.tiers_translation is not None:
+                    route = found.tiers_translation
+                    tiers_engine = engine_for("tiers", route)
+                    progress.stage(f"Translating the tiers ({route.source} → {route.target})")
+                    step = time.perf_counter()
+                    summaries = _translate_tiers(summaries, tiers_engine, params_for(route), settings.retries, progress)
+                    timings["tiers_translate_seconds"] = time.perf_counter() - step
+                    provenance["models"]["tiers"] = {**_describe(tiers_engine), "route": route.as_dict()}
+                    provenance["generation"]["tiers"] = {**params_for(route).as_dict(), "retries": settings.retries}
             except (GenerationError, InputError) as error:
                 yield error
                 continue
-            timings["summarise_seconds"] = time.perf_counter() - step
-            provenance["models"]["summary"] = _describe(engine)
             provenance["generation"].update({prompt.name: prompt.params.as_dict() for prompt in chosen})
             provenance["prompts"] = {prompt.name: str(prompt.path) for prompt in chosen}
-            provenance["summary_input"] = {"chunks_condensed": summaries.chunks, "condense_rounds": summaries.rounds}
+            provenance["summary_input"] = {
+                "text": found.summary_input, "chunks_condensed": summaries.chunks, "condense_rounds": summaries.rounds,
+            }
             findings += check_summaries(
-                summaries, article=article_text(paragraphs), source=document.text if translate else None,
+                summaries, article=article_text(paragraphs), source=document.text if direct else None,
                 source_lang=document.language, target_lang=target_lang, glossary=glossary,
             )
-        timings["total_seconds"] = translate_seconds + time.perf_counter() - started
+        timings["total_seconds"] = seconds[index] + time.perf_counter() - started
         provenance["timings"] = {name: round(value, 3) for name, value in timings.items()}
         yield Brief(
             source_language=document.language if translate else target_lang,
@@ -287,8 +373,43 @@ def iter_briefs(
             findings=tuple(findings),
             provenance=provenance,
             detected=article.detected,
-            translated=translate,
+            translated=direct,
+            route=found.as_dict(),
         )
+
+
+def _translate_tiers(summaries: Summaries, engine: Engine, params, retries: int, progress: Progress) -> Summaries:
+    """The English tiers in the target language, sentence by sentence, in one engine call."""
+    from .document import split_sentences
+
+    texts = [list(tier.items) if tier.items is not None else [tier.text] for tier in summaries.tiers]
+    pieces = [[split_sentences(text, "en") if text.strip() else () for text in tier] for tier in texts]
+    flat = [sentence for tier in pieces for text in tier for sentence in text]
+    done = iter(translate_sentences(flat, engine, params, progress.advance, retries))
+    tiers = []
+    for tier, tier_pieces in zip(summaries.tiers, pieces):
+        values = [" ".join(next(done).translation for _ in text) for text in tier_pieces]
+        if tier.items is not None:
+            tiers.append(replace(tier, items=tuple(values)))
+        else:
+            tiers.append(replace(tier, text=values[0] if values else ""))
+    return replace(summaries, tiers=tuple(tiers))
+
+
+def _kept_paragraph_findings(paragraphs: Sequence[TranslatedParagraph], target_lang: str) -> list[Finding]:
+    """Say where a paragraph in another language was kept as it is, unless it is already in
+    the target language (an English quote in a story briefed in English needs nothing)."""
+    from .detect import language_name
+
+    return [
+        Finding(
+            "kept_language", "warning",
+            f"paragraph {paragraph.index + 1} is in {language_name(paragraph.language)} and was kept as it is, not translated",
+            paragraph=paragraph.index, source=paragraph.source,
+        )
+        for paragraph in paragraphs
+        if paragraph.language is not None and paragraph.language != target_lang
+    ]
 
 
 def make_brief(
@@ -323,12 +444,17 @@ def _from_source(
     source_lang: str,
     target_lang: str,
     progress: Progress | None,
+    input_format: str = "auto",
     **options: Any,
 ) -> Brief:
     settings = settings or resolve_settings()
-    check_languages(settings, source_lang, target_lang)
-    document, detected = read_document(source, source_lang=source_lang)
-    return make_brief(document, settings=settings, detected=detected, target_lang=target_lang, progress=progress, **options)
+    check_languages(source_lang, target_lang)
+    article = read_article(
+        source, source_lang=source_lang, target_lang=target_lang, input_format=input_format, offline=settings.offline
+    )
+    return make_brief(
+        article.document, settings=settings, detected=article.detected, target_lang=target_lang, progress=progress, **options
+    )
 
 
 def brief(
@@ -338,10 +464,11 @@ def brief(
     tiers: str | None = None,
     source_lang: str = "auto",
     target_lang: str = "en",
+    input_format: str = "auto",
     progress: Progress | None = None,
 ) -> Brief:
-    """Translate an article file (or ``-`` for stdin) and make its tiers: the main job."""
-    return _from_source(source, settings, source_lang, target_lang, progress, tiers=tiers)
+    """Translate an article (a file, ``-`` for stdin, or a URL) and make its tiers: the main job."""
+    return _from_source(source, settings, source_lang, target_lang, progress, input_format, tiers=tiers)
 
 
 def translate(
@@ -350,10 +477,11 @@ def translate(
     settings: Settings | None = None,
     source_lang: str = "auto",
     target_lang: str = "en",
+    input_format: str = "auto",
     progress: Progress | None = None,
 ) -> Brief:
     """Only the translation of an article; the Brief has no summaries."""
-    return _from_source(source, settings, source_lang, target_lang, progress, summarise=False)
+    return _from_source(source, settings, source_lang, target_lang, progress, input_format, summarise=False)
 
 
 def summarise(
@@ -362,12 +490,75 @@ def summarise(
     settings: Settings | None = None,
     tiers: str | None = None,
     target_lang: str = "en",
+    input_format: str = "auto",
     progress: Progress | None = None,
 ) -> Brief:
     """Only the tiers, of a text already in the target language."""
     settings = settings or resolve_settings()
-    check_languages(settings, "auto", target_lang)
-    document, _ = read_document(source, source_lang=target_lang)
-    return make_brief(document, settings=settings, tiers=tiers, translate=False, target_lang=target_lang, progress=progress)
+    check_languages("auto", target_lang)
+    article = read_article(
+        source, source_lang=target_lang, target_lang=target_lang, input_format=input_format, offline=settings.offline
+    )
+    return make_brief(article.document, settings=settings, tiers=tiers, translate=False, target_lang=target_lang, progress=progress)
 
 
+def model_status(name: str) -> dict[str, Any]:
+    """Where a model is and whether it is there, without loading it."""
+    from .errors import WirebriefError as _Error
+
+    try:
+        ref = resolve(name)
+    except _Error as error:
+        return {"model": name, "location": None, "present": False, "error": error.one_line()}
+    return {"model": name, "location": ref.location, "present": is_present(ref)}
+
+
+def describe_plan(found: Plan) -> dict[str, Any]:
+    """A plan with each model's location and presence, for `--dry-run` and `models plan`."""
+    described = found.as_dict()
+    for role, route in found.routes().items():
+        key = "tiers_translation" if role == "tiers" else role
+        described[key] = {**route.as_dict(), **model_status(route.model)}
+    if found.summary_model:
+        described["summary_model"] = model_status(found.summary_model)
+    return described
+
+
+def dry_run(
+    source: str | Path,
+    *,
+    settings: Settings | None = None,
+    tiers: str | None = None,
+    source_lang: str = "auto",
+    target_lang: str = "en",
+    input_format: str = "auto",
+    summarise: bool = True,
+) -> dict[str, Any]:
+    """What `brief` would do with `source`, without loading any model: the input's kind and
+    size, its language, the models per step and whether each is present, and the tiers."""
+    settings = settings or resolve_settings()
+    check_languages(source_lang, target_lang)
+    prompts = load_prompts(settings.prompts_dir) if summarise else {}
+    chosen = select_tiers(prompts, tiers) if summarise else []
+    article = read_article(
+        source, source_lang=source_lang, target_lang=target_lang, input_format=input_format, offline=settings.offline
+    )
+    document = article.document
+    found = plan_for(document.language, target_lang, settings, tiers=bool(chosen))
+    kept = [
+        {"paragraph": paragraph.index, "language": paragraph.language}
+        for paragraph in document.paragraphs if paragraph.language is not None
+    ]
+    return {
+        "input": {
+            **{key: value for key, value in document.metadata.as_dict().items() if value is not None},
+            "paragraphs": len(document.paragraphs),
+            "sentences": document.sentence_count,
+            "words": len(document.text.split()),
+        },
+        "language": {"code": document.language, "detected": article.detected, "paragraphs_kept": kept},
+        "plan": describe_plan(found),
+        "tiers": [prompt.name for prompt in chosen],
+        "engine": settings.engine,
+        "device": settings.device,
+    }

@@ -30,8 +30,17 @@ def to_json(brief: Brief) -> str:
 
 def _languages(brief: Brief) -> str:
     if not brief.translated:
-        return f"{brief.target_language} (not translated)"
+        return f"{brief.target_language} (already in the target language: not translated)"
     return f"{brief.source_language} → {brief.target_language}"
+
+
+def _route_note(brief: Brief) -> str | None:
+    """How the tiers were made, when it is not simply from the translation."""
+    route = brief.route or {}
+    if route.get("tiers_translation"):
+        pivot = "the article" if route.get("summary_input") == "source" else "an English translation"
+        return f"made in English from {pivot}, then translated into {brief.target_language}"
+    return None
 
 
 def _models(brief: Brief) -> list[tuple[str, str]]:
@@ -43,9 +52,18 @@ def _models(brief: Brief) -> list[tuple[str, str]]:
 
 def _header_rows(brief: Brief) -> list[tuple[str, str]]:
     meta = brief.metadata
-    rows = [("Source", meta.source_name or "-"), ("Languages", _languages(brief))]
+    rows = [("Source", meta.source_name or "-")]
+    if meta.input_format != "text":
+        rows.append(("Input", meta.input_format))
+    rows += [(label, value) for label, value in (("Title", meta.title), ("Author", meta.author), ("Site", meta.site)) if value]
+    if meta.url and meta.url != meta.source_name:
+        rows.append(("URL", meta.url))
+    rows.append(("Languages", _languages(brief)))
     if brief.detected:
         rows.append(("Detected", f"{brief.detected['language']} ({brief.detected['confidence']:.2f})"))
+    note = _route_note(brief)
+    if note:
+        rows.append(("Tiers", note))
     if meta.date:
         rows.append(("Date", meta.date))
     if meta.dateline:

@@ -7,10 +7,10 @@ again. Pieces are rejoined in order, so each source sentence has exactly one tra
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from .document import Document, ParagraphKind, split_clause
+from .document import Document, Paragraph, ParagraphKind, split_clause
 from .engine import Engine, Generation, GenerationParams, ProgressCallback
 
 #: Rounds of cut-and-retry for translations that hit their cap.
@@ -38,6 +38,8 @@ class TranslatedParagraph:
     kind: ParagraphKind
     source: str
     sentences: tuple[TranslatedSentence, ...]
+    #: Set when the paragraph is in another language than the article and was kept as it is.
+    language: str | None = None
 
     @property
     def translation(self) -> str:
@@ -140,23 +142,32 @@ def translate_documents(
     progress: ProgressCallback | None = None,
     retries: int = MAX_RETRY_ROUNDS,
 ) -> list[list[TranslatedParagraph]]:
-    """Translate all documents' sentences together and put them back in their paragraphs."""
+    """Translate all documents' sentences together and put them back in their paragraphs.
+
+    A paragraph marked as being in another language (`Paragraph.language`) is kept as it is:
+    the model for the article's language would only mangle it.
+    """
     sentences = [
         sentence
         for document in documents
         for paragraph in document.paragraphs
+        if paragraph.language is None
         for sentence in paragraph.sentences
     ]
     translated = iter(translate_sentences(sentences, engine, params, progress, retries))
-    return [
-        [
-            TranslatedParagraph(
-                index=paragraph.index,
-                kind=paragraph.kind,
-                source=paragraph.text,
-                sentences=tuple(next(translated) for _ in paragraph.sentences),
-            )
-            for paragraph in document.paragraphs
-        ]
-        for document in documents
-    ]
+    return [[_put_back(paragraph, translated) for paragraph in document.paragraphs] for document in documents]
+
+
+def kept_as_is(document: Document) -> list[TranslatedParagraph]:
+    """A document's paragraphs with every sentence its own translation (nothing to translate)."""
+    return [_put_back(paragraph, None) for paragraph in document.paragraphs]
+
+
+def _put_back(paragraph: Paragraph, translated: Iterator[TranslatedSentence] | None) -> TranslatedParagraph:
+    """A paragraph with its sentences' translations taken in order from `translated`, or kept
+    as they are (no iterator, or a paragraph in another language)."""
+    sentences = tuple(
+        next(translated) if translated is not None and paragraph.language is None else TranslatedSentence(sentence, sentence)
+        for sentence in paragraph.sentences
+    )
+    return TranslatedParagraph(paragraph.index, paragraph.kind, paragraph.text, sentences, paragraph.language)
