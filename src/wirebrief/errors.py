@@ -34,7 +34,8 @@ class UsageError(WirebriefError):
 
 
 class InputError(WirebriefError):
-    """The input cannot be read as an article: missing, binary, empty, wrong language."""
+    """The input cannot be read as an article: missing, binary, empty, no article on the page,
+    or a language that cannot be told."""
 
     exit_code = 3
 
@@ -83,7 +84,7 @@ EXIT_CODES: dict[int, str] = {
     0: "success",
     1: "unexpected internal error (a bug: please report it with --debug output)",
     UsageError.exit_code: "usage error: bad option, argument or combination",
-    InputError.exit_code: "input error: unreadable, binary, empty or not the expected language",
+    InputError.exit_code: "input error: unreadable, binary, empty, no article on the page, or a language that cannot be told",
     ModelError.exit_code: "model error: model missing, not downloadable (offline) or not loadable",
     GenerationError.exit_code: "generation failed (e.g. out of memory)",
     ConfigError.exit_code: "configuration or prompt file invalid",
