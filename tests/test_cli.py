@@ -365,3 +365,89 @@ def test_brief_fail_on_error_exits_8_after_printing(runner, article, model_flags
     assert result.exit_code == 8
     findings = json.loads(result.stdout)["findings"]
     assert any(finding["severity"] == "error" for finding in findings)
+
+
+# --------------------------------------------------------------------------------------------
+# detect, --dry-run, models plan: nothing loads
+
+
+def test_detect_prints_language_confidence_and_sureness(runner, article):
+    result = invoke(runner, "detect", str(article), "--format", "text")
+    assert result.exit_code == 0
+    code, confidence, name, sure = result.stdout.strip().split("\t")
+    assert (code, name, sure) == ("nl", "Dutch", "sure")
+    assert 0.8 <= float(confidence) <= 1.0
+
+
+def test_detect_reads_stdin_and_gives_json(runner):
+    text = "The government said on Tuesday that fuel duty will not rise next year, to the relief of hauliers."
+    result = invoke(runner, "detect", "-", "--format", "json", stdin=text)
+    data = json.loads(result.stdout)
+    assert (data["language"], data["sure"], data["source"]) == ("en", True, "<stdin>")
+    assert data["candidates"][0]["language"] == "en"
+
+
+def test_detect_unsure_prints_the_guess_and_exits_3(runner):
+    result = invoke(runner, "detect", "-", "--format", "json", stdin="Brand in woning in Zwolle, niemand raakte gewond.")
+    assert result.exit_code == 3
+    assert json.loads(result.stdout)["sure"] is False
+    assert result.stderr.startswith("wirebrief: error: cannot tell the language") and result.stderr.count("\n") == 1
+
+
+def test_dry_run_plans_without_loading_any_model(runner, article, tmp_path):
+    missing_translation, missing_summary = tmp_path / "no-translation", tmp_path / "no-summary"
+    missing_translation.mkdir()  # a folder without a model: loading it would fail
+    missing_summary.mkdir()
+    result = invoke(
+        runner, "brief", str(article), "--dry-run", "--format", "json", "--tiers", "headline,lede",
+        "--translation-model", str(missing_translation), "--summary-model", str(missing_summary),
+    )
+    assert result.exit_code == 0, result.stderr
+    plan = json.loads(result.stdout)
+    # Four blocks, of which the date marker is metadata.
+    assert plan["input"]["input_format"] == "text" and plan["input"]["paragraphs"] == 3
+    assert plan["input"]["date"] == "2025-02-19"
+    assert plan["language"]["code"] == "nl" and plan["language"]["detected"]["language"] == "nl"
+    assert plan["plan"]["translation"]["location"] == str(missing_translation.resolve())
+    assert plan["plan"]["translation"]["present"] is False
+    assert plan["plan"]["summary_model"]["present"] is False
+    assert plan["tiers"] == ["headline", "lede"]
+
+
+def test_dry_run_as_text_names_each_step(runner, article):
+    result = invoke(runner, "brief", str(article), "--dry-run", "--format", "text", "--target-lang", "de")
+    rows = dict(line.split("\t", 1) for line in result.stdout.strip().splitlines())
+    assert rows["languages"] == "nl → de"
+    assert "facebook/nllb-200-distilled-600M [nld_Latn → deu_Latn] (missing)" in rows["translation"]
+    assert rows["summary input"] == "an English translation"
+    assert "Helsinki-NLP/opus-mt-nl-en" in rows["english for summaries"]
+    assert "Helsinki-NLP/opus-mt-en-de" in rows["tiers translated"]
+
+
+def test_models_plan_for_a_pair(runner):
+    result = invoke(runner, "models", "plan", "--source-lang", "pt", "--target-lang", "en", "--format", "json")
+    plan = json.loads(result.stdout)["plan"]
+    assert plan["translation"]["model"] == "facebook/nllb-200-distilled-600M"
+    assert (plan["translation"]["source_code"], plan["translation"]["target_code"]) == ("por_Latn", "eng_Latn")
+    assert plan["translation"]["present"] is False and plan["summary_input"] == "translation"
+
+
+def test_models_plan_refuses_a_language_no_model_knows(runner):
+    result = invoke(runner, "models", "plan", "--source-lang", "fy")
+    assert result.exit_code == 2 and "Frisian" in result.stderr
+
+
+def test_english_article_is_briefed_without_translation(runner, tmp_path, model_flags):
+    path = tmp_path / "story.txt"
+    path.write_text(
+        "The government said on Tuesday that fuel duty will not rise next year.\n\n"
+        "Hauliers welcomed the decision, but environmental groups called it a step backwards.",
+        encoding="utf-8",
+    )
+    result = invoke(runner, "brief", str(path), "--format", "json", "--tiers", "headline", "--no-cache", *model_flags)
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["translated"] is False and data["source_language"] == "en"
+    assert "translation" not in data["provenance"]["models"]
+    assert [p["translation"] for p in data["paragraphs"]] == [p["source"] for p in data["paragraphs"]]
+    assert data["summaries"]["headline"]
