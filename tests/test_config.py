@@ -83,7 +83,18 @@ def test_config_file_found_under_xdg_config_home(tmp_path):
 def test_hf_hub_offline_switches_offline_on(no_config, value):
     settings = resolve_settings({}, {**no_config, "HF_HUB_OFFLINE": value})
     assert settings.offline is True
-    assert settings.origins["offline"] == "env"
+    assert settings.origins["offline"] == "HF_HUB_OFFLINE"
+    # The Hugging Face switch keeps models off the network, not articles: URLs may be fetched.
+    assert settings.fetch_offline is False
+
+
+@pytest.mark.parametrize("how", ["flag", "env"])
+def test_wirebriefs_own_offline_switch_also_refuses_urls(no_config, how):
+    if how == "flag":
+        settings = resolve_settings({"offline": True}, {**no_config, "HF_HUB_OFFLINE": "1"})
+    else:
+        settings = resolve_settings({}, {**no_config, "WIREBRIEF_OFFLINE": "1"})
+    assert settings.offline is True and settings.fetch_offline is True
 
 
 def test_hf_hub_offline_does_not_override_an_explicit_choice(no_config):

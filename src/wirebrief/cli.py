@@ -643,7 +643,7 @@ def detect(source: str, input_format: str, output_format: str | None, offline: b
     from .inputs import read_input, to_document
 
     settings = _settings(offline=offline)
-    extracted = read_input(source, input_format=input_format, offline=settings.offline)
+    extracted = read_input(source, input_format=input_format, offline=settings.fetch_offline)
     found = detect_language(extracted.plain_text)
     problem = None
     try:

@@ -41,8 +41,15 @@ class Settings:
     retries: int = 2
     #: A glossary (TSV or TOML): source terms and the target terms they must become.
     glossary: Path | None = None
-    #: For each setting, where its value came from: "flag", "env", "config" or "default".
+    #: For each setting, where its value came from: "flag", "env", "config" or "default"
+    #: ("HF_HUB_OFFLINE" for offline taken from the Hugging Face switch).
     origins: Mapping[str, str] = field(default_factory=dict, compare=False)
+
+    @property
+    def fetch_offline(self) -> bool:
+        """Whether URLs may not be fetched: wirebrief's own offline switch. HF_HUB_OFFLINE
+        keeps models off the network, which says nothing about fetching an article."""
+        return self.offline and self.origins.get("offline") != "HF_HUB_OFFLINE"
 
 
 _SETTING_TYPES: dict[str, type] = {
@@ -172,5 +179,5 @@ def resolve_settings(
     # The Hugging Face switch means the same thing, so honour it as a default for ours.
     # Like huggingface_hub, any value but a recognised "true" means online.
     if origins["offline"] == "default" and environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}:
-        values["offline"], origins["offline"] = True, "env"
+        values["offline"], origins["offline"] = True, "HF_HUB_OFFLINE"
     return Settings(**values, origins=origins)

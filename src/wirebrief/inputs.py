@@ -146,31 +146,41 @@ def _decode(data: bytes, name: str, charset: str | None, *, html: bool) -> tuple
 def sniff(data: bytes, name: str = "input", content_kind: str | None = None) -> InputFormat:
     """The input's kind from its content first, then the server's type, then the file name."""
     if data.startswith(b"PK\x03\x04"):
-        if _is_docx(data):
+        archive = _zip_kind(data)
+        if archive == "docx":
             return "docx"
+        if archive == "broken":
+            raise InputError(f"{name} is a damaged ZIP file (a Word document cut short?); it cannot be opened")
         raise InputError(f"{name} is a ZIP archive, not an article (a .docx needs word/document.xml)")
     head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if head.startswith((b"<!doctype html", b"<html")) or (head.startswith(b"<?xml") and b"<html" in head):
         return "html"
+    sample = data[:65536].decode("utf-8", "replace")
+    # Markdown may hold a few inline tags (links, <br>); its # headings are what HTML lacks.
+    if _ATX_HEADING.search(sample):
+        return "markdown"
     tags = re.findall(rb"</?(?:p|div|br|span|a|h[1-6]|article|body|head|section|li|ul|meta|title)\b[^>]*>", head)
     if len(tags) >= 4:
         return "html"
     if content_kind in ("html", "markdown"):
         return content_kind  # type: ignore[return-value]
     suffix = _SUFFIXES.get(Path(name).suffix.lower()) if name not in ("-", "<stdin>") else None
-    if suffix in ("markdown", "html"):
+    if suffix == "markdown":
         return suffix
-    if _looks_like_markdown(data[:65536].decode("utf-8", "replace")):
+    if suffix == "html" and re.search(rb"<[a-zA-Z!/][^>]*>", head):
+        return suffix  # a name says HTML, and there are tags: a fragment
+    if _looks_like_markdown(sample):
         return "markdown"
     return "text"
 
 
-def _is_docx(data: bytes) -> bool:
+def _zip_kind(data: bytes) -> str:
+    """"docx" for a Word document, "zip" for another archive, "broken" for one that cannot be read."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return "word/document.xml" in archive.namelist()
+            return "docx" if "word/document.xml" in archive.namelist() else "zip"
     except zipfile.BadZipFile:
-        return False
+        return "broken"
 
 
 _ATX_HEADING = re.compile(r"^#{1,6}[ \t]+\S", re.MULTILINE)
@@ -202,6 +212,7 @@ def fetch(
     Refuses in offline mode, on a network failure or timeout, on an HTTP error, on a response
     that is not a page of text, and on one larger than `max_bytes`: each with one clear line.
     """
+    import http.client
     import urllib.error
     import urllib.request
 
@@ -231,7 +242,9 @@ def fetch(
             while True:
                 if time.monotonic() > deadline:
                     raise FetchError(f"{url} did not finish within {timeout:g} s")
-                chunk = response.read(65536)
+                # read1 returns what has arrived, so a server that trickles bytes is still
+                # stopped at the deadline; each wait is bounded by the socket timeout.
+                chunk = response.read1(65536)
                 if not chunk:
                     break
                 received += len(chunk)
@@ -250,8 +263,8 @@ def fetch(
         raise FetchError(f"{url} did not answer within {timeout:g} s") from None
     except OSError as error:
         raise FetchError(f"cannot fetch {url}: {error.strerror or error}") from None
-    except ValueError as error:  # a malformed URL
-        raise FetchError(f"cannot fetch {url}: {error}") from None
+    except (ValueError, http.client.HTTPException) as error:  # a malformed URL, a broken response
+        raise FetchError(f"cannot fetch {url}: {' '.join(str(error).split()) or type(error).__name__}") from None
 
 
 def _size(count: int) -> str:
@@ -261,6 +274,7 @@ def _size(count: int) -> str:
 # --------------------------------------------------------------------------------------------
 # HTML
 
+_SUPERSCRIPT = re.compile(r"<sup\b[^>]*>\s*([^<]{1,8}?)\s*</sup>", re.IGNORECASE)
 #: An extraction without a block of at least this many words found menus, not an article.
 _ARTICLE_MIN_WORDS = 4
 
@@ -269,12 +283,15 @@ def from_html(html: str, name: str, *, url: str | None = None, encoding: str = "
     """The article of a web page, its structure and its metadata, via trafilatura."""
     import trafilatura
 
+    # trafilatura drops <sup> but keeps its text, so "10<sup>6</sup>" would read "106".
+    html = _SUPERSCRIPT.sub(r"^\1", html)
     extracted = trafilatura.bare_extraction(
         html, url=url, with_metadata=True, include_comments=False, include_tables=True,
         include_formatting=False, include_links=False, include_images=False,
     )
-    blocks = _html_blocks(extracted.body) if extracted is not None and extracted.body is not None else []
-    if not any(len(block.text.split()) >= _ARTICLE_MIN_WORDS for block in blocks):
+    found = _html_blocks(extracted.body) if extracted is not None and extracted.body is not None else []
+    blocks = [block for block, _ in found]
+    if not any(len(block.text.split()) >= _ARTICLE_MIN_WORDS and not _is_furniture(raw) for block, raw in found):
         raise InputError(
             f"{name} has no article text: only page furniture (menus, links, forms) was found",
             hint="the page may be an index or need JavaScript; save the article text and pass that",
@@ -290,27 +307,67 @@ def from_html(html: str, name: str, *, url: str | None = None, encoding: str = "
     )
 
 
-def _html_blocks(body) -> list[Block]:  # body: lxml element in trafilatura's XML
-    blocks: list[Block] = []
+#: Elements of trafilatura's XML that hold text of their own, as blocks of the article.
+_BLOCK_TAGS = frozenset({"p", "head", "item", "quote", "list", "table", "row", "cell", "code"})
 
-    def add(kind: ParagraphKind, text: str) -> None:
-        text = " ".join(text.split())
+
+def _html_blocks(body) -> list[tuple[Block, str]]:  # body: lxml element in trafilatura's XML
+    """Blocks in reading order, each with its raw text (line breaks kept, to spot menus)."""
+    blocks: list[tuple[Block, str]] = []
+
+    def add(kind: ParagraphKind, raw: str) -> None:
+        text = " ".join(raw.split())
         if text:
-            blocks.append(Block(kind, text))
+            blocks.append((Block(kind, text), raw))
 
-    for element in body:
+    def walk(element) -> None:
         tag = element.tag
         if tag == "head":
-            add("heading", "".join(element.itertext()))
+            add("heading", _element_text(element))
         elif tag == "list":
-            for item in element.iter("item"):
-                add("paragraph", "".join(item.itertext()))
+            for item in element.iterchildren("item"):
+                add("paragraph", _element_text(item, skip=("list",)))
+                for nested in item.iterchildren("list"):
+                    walk(nested)
         elif tag == "table":
             for row in element.iter("row"):
-                add("paragraph", " | ".join(" ".join("".join(cell.itertext()).split()) for cell in row.iter("cell")))
+                cells = [" ".join(_element_text(cell).split()) for cell in row.iterchildren("cell")]
+                add("paragraph", " | ".join(cell for cell in cells if cell))
+        elif tag == "quote" and any(child.tag in _BLOCK_TAGS for child in element):
+            if (element.text or "").strip():
+                add("paragraph", element.text or "")
+            for child in element:
+                walk(child) if child.tag in _BLOCK_TAGS else add("paragraph", _element_text(child))
+                if (child.tail or "").strip():
+                    add("paragraph", child.tail or "")
         else:  # p, quote, code and anything trafilatura adds later: paragraphs
-            add("paragraph", "".join(element.itertext()))
+            add("paragraph", _element_text(element))
+
+    for element in body:
+        walk(element)
     return blocks
+
+
+def _element_text(element, skip: tuple[str, ...] = ()) -> str:
+    """An element's text with a space where a line break or another block stood, so that no
+    two words are glued together; children whose tag is in `skip` are left out (not their tail)."""
+    parts = [element.text or ""]
+    for child in element:
+        if child.tag == "lb":
+            parts.append("\n")
+        elif child.tag not in skip:
+            inner = _element_text(child, skip)
+            parts.append(f"\n{inner}\n" if child.tag in _BLOCK_TAGS else inner)
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def _is_furniture(raw: str) -> bool:
+    """A block that is a column of short lines (a menu or a link list pasted into one
+    paragraph, as trafilatura's fallback does on pages without an article)."""
+    lines = [line for line in raw.splitlines() if line.strip()]
+    short = sum(1 for line in lines if len(line.split()) <= 3)
+    return len(lines) >= 4 and short >= 0.6 * len(lines)
 
 
 def _clean(value: str | None) -> str | None:
@@ -346,7 +403,7 @@ def from_markdown(text: str, name: str, *, encoding: str = "utf-8", origin: str 
             if sep and key.strip().isidentifier():
                 meta[key.strip().lower()] = value.strip().strip("\"'")
         text = text[match.end() :]
-    tokens = MarkdownIt("commonmark").enable("table").parse(text)
+    tokens = MarkdownIt("commonmark").enable(["table", "strikethrough"]).parse(text)
     blocks: list[Block] = []
     kind: ParagraphKind = "paragraph"
     row: list[str] = []
@@ -388,8 +445,11 @@ def from_markdown(text: str, name: str, *, encoding: str = "utf-8", origin: str 
 def _inline_text(token) -> str:
     parts: list[str] = []
     for child in token.children or ():
-        if child.type in ("text", "code_inline", "html_inline"):
-            parts.append(re.sub(r"<[^>]+>", "", child.content) if child.type == "html_inline" else child.content)
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type == "html_inline":
+            # A line break or block tag separates words; inline tags (<a>, <b>) do not.
+            parts.append(" " if re.match(r"</?(?:br|p|div|li|tr|td)\b", child.content, re.IGNORECASE) else "")
         elif child.type in ("softbreak", "hardbreak"):
             parts.append(" ")
         elif child.type == "image":
@@ -409,9 +469,16 @@ def from_docx(data: bytes, name: str, *, origin: str = "file") -> Source:
     except ImportError:  # pragma: no cover - a dependency, but say what to do if it is gone
         raise InputError(f"{name} is a Word document and python-docx is not installed", hint="pip install python-docx") from None
     try:
-        document = docx.Document(io.BytesIO(data))
-    except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as error:
-        raise InputError(f"{name} is not a readable Word document ({error})") from None
+        return _docx_source(docx.Document(io.BytesIO(data)), name, origin)
+    except InputError:
+        raise
+    except (PackageNotFoundError, KeyError, ValueError, AttributeError, zipfile.BadZipFile, SyntaxError) as error:
+        # lxml's XMLSyntaxError is a SyntaxError; a wrong root element shows as AttributeError.
+        reason = " ".join(str(error).split())[:120] or type(error).__name__
+        raise InputError(f"{name} is not a readable Word document ({reason})") from None
+
+
+def _docx_source(document, name: str, origin: str) -> Source:
     from docx.table import Table
     from docx.text.paragraph import Paragraph as WordParagraph
 
@@ -426,9 +493,17 @@ def from_docx(data: bytes, name: str, *, origin: str = "file") -> Source:
             blocks.append(Block("heading" if heading else "paragraph", text))
         elif isinstance(item, Table):
             for row in item.rows:
-                cells = [" ".join(cell.text.split()) for cell in row.cells]
-                # Merged cells repeat their text in every grid column they span.
-                unique = [text for index, text in enumerate(cells) if text and (index == 0 or text != cells[index - 1])]
+                # A merged cell is the same cell in every grid column it spans: take it once.
+                # Neighbouring cells that merely hold the same text ("2 | 2") are both kept.
+                seen: set[int] = set()
+                unique = []
+                for cell in row.cells:
+                    if id(cell._tc) in seen:
+                        continue
+                    seen.add(id(cell._tc))
+                    text = " ".join(cell.text.split())
+                    if text:
+                        unique.append(text)
                 if unique:
                     blocks.append(Block("paragraph", " | ".join(unique)))
     if not blocks:

@@ -450,7 +450,7 @@ def _from_source(
     settings = settings or resolve_settings()
     check_languages(source_lang, target_lang)
     article = read_article(
-        source, source_lang=source_lang, target_lang=target_lang, input_format=input_format, offline=settings.offline
+        source, source_lang=source_lang, target_lang=target_lang, input_format=input_format, offline=settings.fetch_offline
     )
     return make_brief(
         article.document, settings=settings, detected=article.detected, target_lang=target_lang, progress=progress, **options
@@ -497,7 +497,7 @@ def summarise(
     settings = settings or resolve_settings()
     check_languages("auto", target_lang)
     article = read_article(
-        source, source_lang=target_lang, target_lang=target_lang, input_format=input_format, offline=settings.offline
+        source, source_lang=target_lang, target_lang=target_lang, input_format=input_format, offline=settings.fetch_offline
     )
     return make_brief(article.document, settings=settings, tiers=tiers, translate=False, target_lang=target_lang, progress=progress)
 
@@ -541,7 +541,7 @@ def dry_run(
     prompts = load_prompts(settings.prompts_dir) if summarise else {}
     chosen = select_tiers(prompts, tiers) if summarise else []
     article = read_article(
-        source, source_lang=source_lang, target_lang=target_lang, input_format=input_format, offline=settings.offline
+        source, source_lang=source_lang, target_lang=target_lang, input_format=input_format, offline=settings.fetch_offline
     )
     document = article.document
     found = plan_for(document.language, target_lang, settings, tiers=bool(chosen))
