@@ -1,12 +1,14 @@
 """Build tiny random-weight stand-ins for wirebrief's translation and summary models.
 
-wirebrief normally runs Helsinki-NLP/opus-mt-nl-en (MarianMT, Dutch -> English) and a
-google/flan-t5 checkpoint (summaries). The test suite and the benchmarks cannot reach the
-Hugging Face hub, so this script fabricates two miniature models with the *same
-architectures and tokenizer formats* that are never trained: their weights are random
-and their output is gibberish by design. What they do exercise faithfully is the plumbing:
-``AutoTokenizer`` / ``AutoModelForSeq2SeqLM`` loading from a local directory, special
-token ids, ``generate`` and decoding, batching and truncation at ``model_max_length``.
+wirebrief normally runs Helsinki-NLP/opus-mt-nl-en (MarianMT, Dutch -> English), a
+google/flan-t5 checkpoint (summaries) and, for language pairs without an opus-mt model,
+facebook/nllb-200-distilled-600M (M2M100 with language codes). The test suite and the
+benchmarks cannot reach the Hugging Face hub, so this script fabricates three miniature
+models with the *same architectures and tokenizer formats* that are never trained: their
+weights are random and their output is gibberish by design. What they do exercise
+faithfully is the plumbing: ``AutoTokenizer`` / ``AutoModelForSeq2SeqLM`` loading from a
+local directory, special token ids, language codes, ``generate`` and decoding, batching
+and truncation at ``model_max_length``.
 
 The tokenizers are real sentencepiece models, trained here on a few dozen Dutch and
 English sentences embedded below (plus ``examples/article-nl-2025-02.txt`` when the repo
@@ -19,8 +21,8 @@ Usage::
 
     python scripts/make_tiny_models.py OUT_DIR [--seed N] [--vocab-size N]
 
-writes ``OUT_DIR/translation`` and ``OUT_DIR/summary``; tests can import this file and
-call :func:`build` instead.
+writes ``OUT_DIR/translation``, ``OUT_DIR/summary`` and ``OUT_DIR/nllb``; tests can import
+this file and call :func:`build` instead.
 """
 
 from __future__ import annotations
@@ -41,14 +43,18 @@ from transformers import (
     AutoModelForSeq2SeqLM,
     AutoTokenizer,
     GenerationConfig,
+    M2M100Config,
+    M2M100ForConditionalGeneration,
     MarianConfig,
     MarianMTModel,
     MarianTokenizer,
+    NllbTokenizer,
     PreTrainedModel,
     T5Config,
     T5ForConditionalGeneration,
     T5Tokenizer,
 )
+from transformers.models.nllb.tokenization_nllb import FAIRSEQ_LANGUAGE_CODES
 from transformers.utils.logging import disable_progress_bar
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -188,17 +194,20 @@ def dutch_training_lines() -> list[str]:
     return lines
 
 
-def train_sentencepiece(lines: Iterable[str], vocab_size: int, **special_ids: int) -> bytes:
-    """Train a unigram sentencepiece model in memory and return its serialized proto.
+def train_sentencepiece(
+    lines: Iterable[str], vocab_size: int, model_type: str = "unigram", **special_ids: int
+) -> bytes:
+    """Train a sentencepiece model in memory and return its serialized proto.
 
     ``special_ids`` are passed straight to the trainer (``unk_id``, ``eos_id``, ...),
-    because Marian and T5 disagree on where the special pieces live.
+    because Marian, T5 and NLLB disagree on where the special pieces live. Marian and T5
+    use unigram models; NLLB's is BPE, and its tokenizer can only rebuild a BPE one.
     """
     model = io.BytesIO()
     sentencepiece.SentencePieceTrainer.train(
         sentence_iterator=iter(list(lines)),
         model_writer=model,
-        model_type="unigram",
+        model_type=model_type,
         vocab_size=vocab_size,
         # The corpus is tiny: let the trainer settle on fewer pieces instead of failing.
         hard_vocab_limit=False,
@@ -378,9 +387,96 @@ def build_summary(out_dir: Path, seed: int, vocab_size: int) -> None:
     save_random_model(T5ForConditionalGeneration, config, generation_config, out_dir, seed)
 
 
+def build_nllb(out_dir: Path, seed: int, vocab_size: int) -> None:
+    """Write a tiny nllb-200 look-alike (M2M100ForConditionalGeneration + NllbTokenizer)."""
+    # NLLB ships a BPE sentencepiece model in fairseq layout (<unk>=0, <s>=1, </s>=2, no
+    # <pad>); the tokenizer moves these to <s>=0, <pad>=1, </s>=2, <unk>=3 and shifts every
+    # other piece up by one. One model covers every language, so it learns from both texts.
+    proto = train_sentencepiece(
+        [*dutch_training_lines(), *ENGLISH_SENTENCES],
+        vocab_size,
+        model_type="bpe",
+        unk_id=0,
+        bos_id=1,
+        eos_id=2,
+        pad_id=-1,
+    )
+    spm_path = out_dir / "sentencepiece.bpe.model"
+    spm_path.write_bytes(proto)
+
+    # Every code the real tokenizer knows, as special tokens after the pieces: callers pass
+    # codes such as nld_Latn or zho_Hans, and a missing one must fail as it would for real.
+    language_codes = list(FAIRSEQ_LANGUAGE_CODES)
+    tokenizer_options = {"model_max_length": MODEL_MAX_LENGTH}
+    if hasattr(NllbTokenizer, "convert_to_native_format"):
+        # transformers 5, as for T5 above. The extractor fills additional_special_tokens with
+        # the spm control pieces (<s>, </s>), which would replace the language codes the
+        # tokenizer defaults to; extra_special_tokens takes precedence, so the codes go there.
+        native = NllbTokenizer.convert_to_native_format(vocab_file=str(spm_path), **tokenizer_options)
+        native.pop("additional_special_tokens", None)
+        tokenizer = NllbTokenizer(**native, extra_special_tokens=language_codes)
+    else:
+        # transformers 4: the slow sentencepiece tokenizer reads the model file itself.
+        tokenizer = NllbTokenizer(
+            vocab_file=str(spm_path), additional_special_tokens=language_codes, **tokenizer_options
+        )
+    tokenizer.save_pretrained(out_dir)
+
+    # nllb-200-distilled-600M's switches, shrunk: pre-norm layers, scaled sinusoidal position
+    # embeddings, shared and tied embeddings, and </s> as the decoder start token.
+    config = M2M100Config(
+        vocab_size=len(tokenizer),
+        d_model=32,
+        encoder_layers=2,
+        decoder_layers=2,
+        encoder_attention_heads=2,
+        decoder_attention_heads=2,
+        encoder_ffn_dim=64,
+        decoder_ffn_dim=64,
+        max_position_embeddings=MODEL_MAX_LENGTH,
+        activation_function="relu",
+        scale_embedding=True,
+        tie_word_embeddings=True,
+        tokenizer_class="NllbTokenizer",
+        bos_token_id=tokenizer.bos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        decoder_start_token_id=tokenizer.eos_token_id,
+    )
+    # No forced_bos_token_id, as in the real checkpoint: the target language is chosen per
+    # call. max_length is the real one; wirebrief always passes max_new_tokens.
+    generation_config = GenerationConfig(
+        bos_token_id=tokenizer.bos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        decoder_start_token_id=tokenizer.eos_token_id,
+        max_length=200,
+        # As for the other two: a random model would otherwise emit <pad>, which a trained
+        # one never does.
+        bad_words_ids=[[tokenizer.pad_token_id]],
+    )
+    save_random_model(M2M100ForConditionalGeneration, config, generation_config, out_dir, seed)
+
+
+def check_language_codes(model_dir: Path, codes: Sequence[str]) -> None:
+    """Reload ``model_dir``'s tokenizer and check that each code is one token that leads the input.
+
+    Raises RuntimeError on a code the tokenizer lacks or does not put in front of the text.
+    """
+    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    for code in codes:
+        code_id = tokenizer.convert_tokens_to_ids(code)
+        if code_id is None or code_id == tokenizer.unk_token_id:
+            raise RuntimeError(f"{model_dir}: language code {code} is not in the vocabulary")
+        tokenizer.src_lang = code
+        ids = tokenizer(SELF_CHECK_DUTCH)["input_ids"]
+        if ids[0] != code_id or ids[-1] != tokenizer.eos_token_id:
+            raise RuntimeError(f"{model_dir}: src_lang={code} encodes as {ids[:2]}...{ids[-1:]}")
+
+
 def save_random_model(
     model_class: type[PreTrainedModel],
-    config: MarianConfig | T5Config,
+    config: MarianConfig | T5Config | M2M100Config,
     generation_config: GenerationConfig,
     out_dir: Path,
     seed: int,
@@ -450,14 +546,18 @@ def self_check(model_dir: Path, texts: Sequence[str]) -> str:
 def build(
     out_dir: Path, seed: int = DEFAULT_SEED, vocab_size: int = DEFAULT_VOCAB_SIZE
 ) -> dict[str, Path]:
-    """Build both tiny models under ``out_dir`` and self-check them.
+    """Build the three tiny models under ``out_dir`` and self-check them.
 
-    Existing ``translation``/``summary`` subdirectories are replaced, so that stale files
-    from an older layout (e.g. a leftover tokenizer.json) cannot change how they load.
-    Returns ``{"translation": path, "summary": path}``.
+    Existing ``translation``/``summary``/``nllb`` subdirectories are replaced, so that stale
+    files from an older layout (e.g. a leftover tokenizer.json) cannot change how they load.
+    Returns ``{"translation": path, "summary": path, "nllb": path}``.
     """
     out_dir = Path(out_dir)
-    paths = {"translation": out_dir / "translation", "summary": out_dir / "summary"}
+    paths = {
+        "translation": out_dir / "translation",
+        "summary": out_dir / "summary",
+        "nllb": out_dir / "nllb",
+    }
     for path in paths.values():
         if path.exists():
             shutil.rmtree(path)
@@ -465,9 +565,12 @@ def build(
 
     build_translation(paths["translation"], seed, vocab_size)
     build_summary(paths["summary"], seed, vocab_size)
+    build_nllb(paths["nllb"], seed, vocab_size)
 
     self_check(paths["translation"], [SELF_CHECK_DUTCH])
     self_check(paths["summary"], [SELF_CHECK_ENGLISH, SELF_CHECK_DUTCH])
+    self_check(paths["nllb"], [SELF_CHECK_DUTCH, SELF_CHECK_ENGLISH])
+    check_language_codes(paths["nllb"], ["nld_Latn", "eng_Latn", "deu_Latn", "zho_Hans"])
     return paths
 
 
@@ -476,7 +579,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     disable_progress_bar()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument(
-        "out_dir", type=Path, help="directory to write translation/ and summary/ into"
+        "out_dir", type=Path, help="directory to write translation/, summary/ and nllb/ into"
     )
     parser.add_argument(
         "--seed", type=int, default=DEFAULT_SEED, help="torch seed for the random weights"

@@ -176,6 +176,7 @@ class CTranslate2Engine(ModelFiles):
         # Set by load() from the converted vocabulary: what ends a text and what is never generated.
         self._end_tokens: list[str] = []
         self._suppress: list[list[str]] = []
+        self._vocabulary: set[str] = set()
         # Marian decodes with its source sentencepiece model unless told otherwise (transformers 5).
         self._decode_options = (
             {"use_source_tokenizer": False} if hasattr(self._tokenizer, "spm_target") else {}
@@ -183,8 +184,9 @@ class CTranslate2Engine(ModelFiles):
         # Marian forces EOS into the last slot; see _decoding_length.
         self._forced_eos = getattr(self._generation_config, "forced_eos_token_id", None) is not None
         if getattr(self._generation_config, "forced_bos_token_id", None) is not None:
-            # mBART and NLLB force a target-language token first. CTranslate2 takes it as a
-            # target prefix, which this engine does not pass yet: refuse rather than mistranslate.
+            # A model whose own config forces a first token (a one-direction mBART) would need
+            # that token as a target prefix on every call; only a target_language passes one.
+            # NLLB forces nothing by itself: its target code comes with each call's params.
             raise ModelError(
                 f"{role} model {self.model} forces a first output token, which the ctranslate2 "
                 "engine does not support yet",
@@ -253,7 +255,9 @@ class CTranslate2Engine(ModelFiles):
                 f"{self.role} model {self.model} cannot be loaded by CTranslate2 from {path}: "
                 f"{_first_line(error)}"
             ) from None
-        self._set_decoding_rules(_read_vocabulary(path))
+        vocabulary = _read_vocabulary(path)
+        self._set_decoding_rules(vocabulary)
+        self._vocabulary = vocabulary
         self._translator = translator
         self.converted_path = path
         self.load_seconds = time.perf_counter() - started
@@ -406,13 +410,25 @@ class CTranslate2Engine(ModelFiles):
     ) -> list[Generation]:
         if not texts:
             return []
-        encoded = self._tokenizer(list(texts), add_special_tokens=True, truncation=False)["input_ids"]
+        encoded = self._encode(texts, params.source_language, add_special_tokens=True, truncation=False)
+        encoded = encoded["input_ids"]
         lengths = [len(ids) for ids in encoded]
+        if params.target_language is not None:
+            self.language_id(params.target_language)
         self._refuse_overlong(texts, lengths)
-        # The model takes token strings; they include the EOS the tokenizer appends, which the
-        # converted models expect (their configs say not to add one themselves).
+        # The model takes token strings; they include the EOS (and the source language code)
+        # the tokenizer adds, which the converted models expect (their configs say not to add
+        # one themselves).
         sources = [self._tokens(ids) for ids in encoded]
         self.load()
+        for code in (params.source_language, params.target_language):
+            if code is not None and code not in self._vocabulary:
+                # CTranslate2 would read it as <unk> and translate into no language at all.
+                raise ModelError(
+                    f"{self.role} model {self.model} lost language code {code!r} in its CTranslate2 "
+                    f"conversion at {self.converted_path}",
+                    hint=f"delete {self.converted_path} to convert again",
+                )
         return self._run_batches(sources, lengths, params, progress)
 
     def _decoding_length(self, cap: int) -> int:
@@ -433,17 +449,22 @@ class CTranslate2Engine(ModelFiles):
         if limit < 1:
             # A cap of 1 with a forced EOS: transformers emits nothing but that EOS.
             return [("", 0, False) for _ in sources]
+        # The target language code goes first, as transformers' forced_bos_token_id puts it.
+        # CTranslate2 counts a prefix in both length limits and returns it in the hypothesis,
+        # so the limits grow by its length and it is cut off before counting and decoding.
+        prefix = [] if params.target_language is None else [params.target_language]
         try:
             results = self._translator.translate_batch(
                 sources,
+                target_prefix=[prefix for _ in sources] if prefix else None,
                 beam_size=params.num_beams,
                 patience=1,
                 length_penalty=params.length_penalty,
                 repetition_penalty=params.repetition_penalty,
                 no_repeat_ngram_size=params.no_repeat_ngram_size,
                 # CTranslate2's default of 1 would forbid an immediate EOS that torch allows.
-                min_decoding_length=min(params.min_new_tokens, limit),
-                max_decoding_length=limit,
+                min_decoding_length=min(params.min_new_tokens, limit) + len(prefix),
+                max_decoding_length=limit + len(prefix),
                 # 0: never truncate; over-long inputs were refused above.
                 max_input_length=0,
                 # One call is one planned batch; CTranslate2 must not re-split or re-sort it.
@@ -465,6 +486,12 @@ class CTranslate2Engine(ModelFiles):
         outputs = []
         for result in results:
             tokens = result.hypotheses[0]
+            if prefix:
+                if tokens[: len(prefix)] != prefix:
+                    raise GenerationError(
+                        f"CTranslate2 did not start the output with {prefix[0]}: {tokens[:2]}"
+                    )
+                tokens = tokens[len(prefix) :]
             produced, finished = len(tokens), False
             if tokens and tokens[-1] in end_tokens:
                 produced = len(tokens) - 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import logging
 import math
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -60,6 +61,11 @@ class GenerationParams:
     #: to CAP_STEP, at most max_new_tokens): a translation far longer than its source is a loop.
     length_ratio: float | None = None
     length_margin: int = 0
+    #: Language codes as the model names them (NLLB: nld_Latn, eng_Latn, zho_Hans), for models
+    #: that translate between many languages. The source code is put in front of the input;
+    #: the target code is forced as the first output token and is not part of the text.
+    source_language: str | None = None
+    target_language: str | None = None
 
     def cap_for(self, input_tokens: int) -> int:
         if self.length_ratio is None:
@@ -68,7 +74,19 @@ class GenerationParams:
         return max(1, min(self.max_new_tokens, math.ceil(wanted / CAP_STEP) * CAP_STEP))
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The parameters as a dict; unset language codes are left out.
+
+        Caches key their entries on this dict, so leaving them out keeps every entry made
+        before language codes existed valid, while a set code keys apart from all others.
+        """
+        values = asdict(self)
+        for name in _LANGUAGE_FIELDS:
+            if values[name] is None:
+                del values[name]
+        return values
+
+
+_LANGUAGE_FIELDS = ("source_language", "target_language")
 
 
 @dataclass(frozen=True)
@@ -233,6 +251,12 @@ class ModelFiles:
             raise ModelError(f"{self.role} model {self.model} cannot be loaded: {_first_line(error)}") from None
         if not getattr(config, "is_encoder_decoder", False):
             raise ModelError(f"{self.role} model {self.model} is not an encoder-decoder (seq2seq) model")
+        # Multilingual tokenizers (NLLB, mBART-50) hold the source language as state; one call's
+        # code must not leak into another's encoding, so each sets it, under a lock, and None
+        # means the tokenizer's own default again.
+        self._default_source_language = getattr(tokenizer, "src_lang", None)
+        self._tokenizer_lock = threading.Lock()
+        self._language_ids: dict[str, int] = {}
         return tokenizer, config
 
     def _input_limit(self) -> int:
@@ -241,11 +265,62 @@ class ModelFiles:
             limit = getattr(self._config, "max_position_embeddings", None) or 512
         return int(limit)
 
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+    def count_tokens(self, texts: Sequence[str], source_language: str | None = None) -> list[int]:
+        """Input tokens per text as the model gets them: special and language tokens included.
+
+        An NLLB language code is always one token, so a count without `source_language` (the
+        tokenizer's default code) equals the count with any other code.
+        """
         if not texts:
             return []
-        encoded = self._tokenizer(list(texts), add_special_tokens=True, truncation=False)
+        encoded = self._encode(texts, source_language, add_special_tokens=True, truncation=False)
         return [len(ids) for ids in encoded["input_ids"]]
+
+    def _encode(self, texts: Sequence[str], source_language: str | None, **options: Any):
+        """The tokenizer's output for `texts`, with `source_language` (or the default) applied."""
+        tokenizer = self._tokenizer
+        if source_language is None and not hasattr(tokenizer, "src_lang"):
+            return tokenizer(list(texts), **options)
+        with self._tokenizer_lock:
+            self._set_source_language(source_language)
+            return tokenizer(list(texts), **options)
+
+    def _set_source_language(self, code: str | None) -> None:
+        tokenizer = self._tokenizer
+        if code is None:
+            code = self._default_source_language
+            if code is None:
+                return
+        elif not hasattr(tokenizer, "src_lang"):
+            raise ModelError(
+                f"{self.role} model {self.model} takes no source language code, but {code!r} was given"
+            )
+        else:
+            self.language_id(code)
+        if tokenizer.src_lang != code:
+            # NllbTokenizer's setter rebuilds the post-processor template ([code] ... </s>).
+            tokenizer.src_lang = code
+
+    def language_id(self, code: str) -> int:
+        """The token id of a language code; a ModelError if the model does not know the code.
+
+        The code must be one of the tokenizer's special tokens: an ordinary piece that happens
+        to be spelled like a code ("en") would be accepted by the model and mean nothing.
+        """
+        known = self._language_ids.get(code)
+        if known is not None:
+            return known
+        tokenizer = self._tokenizer
+        token_id = tokenizer.convert_tokens_to_ids(code)
+        special = code in set(getattr(tokenizer, "all_special_tokens", ()))
+        if not isinstance(token_id, int) or token_id == tokenizer.unk_token_id or not special:
+            example = self._default_source_language
+            raise ModelError(
+                f"{self.role} model {self.model} has no language code {code!r}",
+                hint=f"its codes look like {example}" if example else "this model takes no language codes",
+            )
+        self._language_ids[code] = token_id
+        return token_id
 
     def _refuse_overlong(self, texts: Sequence[str], lengths: Sequence[int]) -> None:
         for text, length in zip(texts, lengths):
@@ -379,7 +454,9 @@ class HuggingFaceEngine(ModelFiles):
         params: GenerationParams,
         progress: ProgressCallback | None = None,
     ) -> list[Generation]:
-        lengths = self.count_tokens(texts)
+        lengths = self.count_tokens(texts, params.source_language)
+        if params.target_language is not None:
+            self.language_id(params.target_language)
         self._refuse_overlong(texts, lengths)
         if texts:
             self.load()
@@ -388,12 +465,20 @@ class HuggingFaceEngine(ModelFiles):
     def _generate_batch(self, texts: list[str], cap: int, params: GenerationParams) -> list[tuple[str, int, bool]]:
         import torch
 
-        encoded = self._tokenizer(texts, return_tensors="pt", padding=True, truncation=False).to(self.device)
+        encoded = self._encode(
+            texts, params.source_language, return_tensors="pt", padding=True, truncation=False
+        ).to(self.device)
         config = copy.deepcopy(self._model.generation_config)
+        # A forced target-language token takes one generated slot; the cap counts text tokens,
+        # so the model gets one more, and the token is dropped from the output below.
+        forced = 0
+        if params.target_language is not None:
+            config.forced_bos_token_id = self.language_id(params.target_language)
+            forced = 1
         config.update(
-            max_new_tokens=cap,
+            max_new_tokens=cap + forced,
             max_length=None,
-            min_new_tokens=min(params.min_new_tokens, cap),
+            min_new_tokens=min(params.min_new_tokens, cap) + forced,
             num_beams=params.num_beams,
             no_repeat_ngram_size=params.no_repeat_ngram_size,
             repetition_penalty=params.repetition_penalty,
@@ -414,10 +499,10 @@ class HuggingFaceEngine(ModelFiles):
         eos_ids = set(eos) if isinstance(eos, list) else {eos}
         pad = config.pad_token_id if config.pad_token_id is not None else self._model.config.pad_token_id
         outputs = []
-        # Generated rows start with the decoder start token; after EOS they are padded. Models
-        # with a forced EOS (Marian) put one in the last slot when they run out of room, so an
-        # EOS there does not count as finishing.
-        for row in sequences[:, 1:].tolist():
+        # Generated rows start with the decoder start token (and the forced language token, if
+        # any); after EOS they are padded. Models with a forced EOS (Marian) put one in the last
+        # slot when they run out of room, so an EOS there does not count as finishing.
+        for row in sequences[:, 1 + forced :].tolist():
             produced, finished = len(row), False
             for position, token in enumerate(row):
                 if token in eos_ids:
