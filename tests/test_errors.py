@@ -10,6 +10,7 @@ from wirebrief.errors import (
     EXIT_INTERRUPTED,
     EXIT_PARTIAL,
     ConfigError,
+    FetchError,
     GenerationError,
     InputError,
     ModelError,
@@ -20,7 +21,7 @@ from wirebrief.errors import (
 )
 
 #: The direct categories; each must have a code of its own.
-CATEGORIES = (UsageError, InputError, ModelError, GenerationError, ConfigError)
+CATEGORIES = (UsageError, InputError, FetchError, ModelError, GenerationError, ConfigError)
 
 
 def all_subclasses(cls: type) -> list[type]:

@@ -22,7 +22,7 @@ from wirebrief.translation import TranslatedParagraph, TranslatedSentence
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "article-nl-2025-02.txt"
 TOP_LEVEL_KEYS = {
     "source_language", "target_language", "metadata", "paragraphs",
-    "translation", "summaries", "findings", "provenance",
+    "translation", "translated", "route", "summaries", "findings", "provenance",
 }  # fmt: skip
 HEADING = "'Vance ondermijnt NAVO'"
 
@@ -86,7 +86,8 @@ def test_json_has_exactly_the_documented_top_level_keys(brief):
     data = json.loads(to_json(brief))
     assert set(data) == TOP_LEVEL_KEYS
     assert (data["source_language"], data["target_language"]) == ("nl", "en")
-    assert data["metadata"]["date"] == "2025-02"
+    assert data["translated"] is True and data["route"]["summary_input"] == "translation"
+    assert data["metadata"]["date"] == "2025-02" and data["metadata"]["input_format"] == "text"
     assert data["metadata"]["source_name"] == str(EXAMPLE)
 
 
@@ -95,7 +96,8 @@ def test_json_paragraphs_are_aligned(brief):
     document = load(EXAMPLE)
     assert len(data["paragraphs"]) == 14
     for paragraph, source in zip(data["paragraphs"], document.paragraphs, strict=True):
-        assert set(paragraph) == {"index", "kind", "source", "translation", "sentences"}
+        assert set(paragraph) == {"index", "kind", "source", "translation", "language", "sentences"}
+        assert paragraph["language"] is None  # every paragraph of the example is Dutch
         assert (paragraph["index"], paragraph["kind"], paragraph["source"]) == (
             source.index,
             source.kind,
