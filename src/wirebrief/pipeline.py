@@ -438,6 +438,14 @@ def make_brief(
     return result
 
 
+def _read_checked(source: str | Path, settings: Settings, source_lang: str, target_lang: str, input_format: str) -> Article:
+    """Check the language codes, then read the article (fetching a URL unless offline)."""
+    check_languages(source_lang, target_lang)
+    return read_article(
+        source, source_lang=source_lang, target_lang=target_lang, input_format=input_format, offline=settings.fetch_offline
+    )
+
+
 def _from_source(
     source: str | Path,
     settings: Settings | None,
@@ -448,10 +456,7 @@ def _from_source(
     **options: Any,
 ) -> Brief:
     settings = settings or resolve_settings()
-    check_languages(source_lang, target_lang)
-    article = read_article(
-        source, source_lang=source_lang, target_lang=target_lang, input_format=input_format, offline=settings.fetch_offline
-    )
+    article = _read_checked(source, settings, source_lang, target_lang, input_format)
     return make_brief(
         article.document, settings=settings, detected=article.detected, target_lang=target_lang, progress=progress, **options
     )
@@ -495,10 +500,7 @@ def summarise(
 ) -> Brief:
     """Only the tiers, of a text already in the target language."""
     settings = settings or resolve_settings()
-    check_languages("auto", target_lang)
-    article = read_article(
-        source, source_lang=target_lang, target_lang=target_lang, input_format=input_format, offline=settings.fetch_offline
-    )
+    article = _read_checked(source, settings, target_lang, target_lang, input_format)
     return make_brief(article.document, settings=settings, tiers=tiers, translate=False, target_lang=target_lang, progress=progress)
 
 
@@ -537,12 +539,9 @@ def dry_run(
     """What `brief` would do with `source`, without loading any model: the input's kind and
     size, its language, the models per step and whether each is present, and the tiers."""
     settings = settings or resolve_settings()
-    check_languages(source_lang, target_lang)
     prompts = load_prompts(settings.prompts_dir) if summarise else {}
     chosen = select_tiers(prompts, tiers) if summarise else []
-    article = read_article(
-        source, source_lang=source_lang, target_lang=target_lang, input_format=input_format, offline=settings.fetch_offline
-    )
+    article = _read_checked(source, settings, source_lang, target_lang, input_format)
     document = article.document
     found = plan_for(document.language, target_lang, settings, tiers=bool(chosen))
     kept = [
