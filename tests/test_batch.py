@@ -160,6 +160,10 @@ def test_batch_writes_one_result_per_good_input_and_records_failures(tmp_path: P
         assert [p["source"] for p in result["paragraphs"]] == [block.strip() for block in source.split("\n\n")]
         assert result["summaries"]["headline"]
         assert len(entry["sha256"]) == 64 and entry["sentences"] > 0
+        assert (entry["language"], entry["translated"]) == ("nl", True)
+        timings = entry["timings"]
+        assert timings["translate_seconds"] >= 0 and timings["summarise_seconds"] >= 0
+        assert timings["total_seconds"] >= timings["translate_seconds"] + timings["summarise_seconds"] - 0.002
     assert "binary" in entries["binary.txt"]["error"]
     assert "empty" in entries["empty.txt"]["error"]
     assert "figures.txt" in entries and entries["figures.txt"]["status"] == "failed"

@@ -620,6 +620,8 @@ def run_batch(
             finish(entry_for(
                 entry.item, entry.sha256, "ok", name, None, entry.key, sentences=sentences, output_tokens=tokens,
                 findings=counts, seconds=round(time.perf_counter() - entry.started, 3),
+                language=result.source_language, translated=result.translated,
+                timings=result.provenance.get("timings", {}),
             ))
     report.seconds = time.perf_counter() - started
     if manifest is not None and shard[1] == 1:
