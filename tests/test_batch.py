@@ -466,3 +466,30 @@ def test_a_new_glossary_redoes_the_results(tmp_path: Path, feed: Path):
     assert run([feed], out, tiers="none", settings=settings).skipped == 3
     glossary.write_text("NAVO\tthe Alliance\n", encoding="utf-8")
     assert run([feed], out, tiers="none", settings=settings).ok == 3
+
+
+def test_a_batch_reads_html_and_markdown_from_folders_and_jsonl(tmp_path: Path):
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    page = (Path(__file__).parent / "data" / "inputs" / "news-page.html").read_text(encoding="utf-8")
+    (folder / "page.html").write_text(page, encoding="utf-8")
+    (folder / "notes.md").write_text(
+        "# Storm in Zeeland\n\nHet KNMI heeft code oranje afgegeven voor de hele provincie Zeeland.\n",
+        encoding="utf-8",
+    )
+    (folder / "skip.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    records = tmp_path / "wire.jsonl"
+    records.write_text(json.dumps({"id": "web", "text": page}) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    report = run([folder, records], out, pattern="*.html,*.md")
+    assert (report.ok, report.failed) == (3, 0)
+    entries = manifest_entries(out)
+    assert set(entries) == {"page.html", "notes.md", "web"}  # the .csv matched no pattern
+    for identifier in ("page.html", "web"):
+        result = json.loads((out / entries[identifier]["output"]).read_text(encoding="utf-8"))
+        assert result["metadata"]["input_format"] == "html"
+        assert result["metadata"]["title"] == "Europa zoekt eigen koers na Amerikaanse ommezwaai"
+        assert not any("cookies" in p["source"] for p in result["paragraphs"])
+    notes = json.loads((out / entries["notes.md"]["output"]).read_text(encoding="utf-8"))
+    assert [p["kind"] for p in notes["paragraphs"]] == ["heading", "paragraph"]
+    assert notes["paragraphs"][0]["source"] == "Storm in Zeeland"

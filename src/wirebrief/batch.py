@@ -448,7 +448,7 @@ def _read(item: Item, source_lang: str, target_lang: str, started: float, input_
     try:
         article = read_article(
             item.origin, source_lang=source_lang, target_lang=target_lang, data=data,
-            input_format=input_format if item.path is not None else "text",
+            input_format=input_format,
         )
     except InputError as error:
         return _Pending(item, digest, started, error=error.one_line())
