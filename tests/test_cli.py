@@ -451,3 +451,59 @@ def test_english_article_is_briefed_without_translation(runner, tmp_path, model_
     assert "translation" not in data["provenance"]["models"]
     assert [p["translation"] for p in data["paragraphs"]] == [p["source"] for p in data["paragraphs"]]
     assert data["summaries"]["headline"]
+
+
+@pytest.mark.parametrize("code", ["EN", " en ", "En"])
+def test_language_codes_are_normalised(runner, code):
+    text = "The government said on Tuesday that fuel duty will not rise next year, to the relief of hauliers."
+    result = invoke(runner, "brief", "-", "--dry-run", "--format", "json", "--target-lang", code, stdin=text)
+    assert result.exit_code == 0, result.stderr
+    plan = json.loads(result.stdout)["plan"]
+    assert plan["target_language"] == "en" and plan["translated"] is False
+    pair = invoke(runner, "models", "plan", "--source-lang", code.replace("n", "N"), "--target-lang", "DE", "--format", "json")
+    assert json.loads(pair.stdout)["plan"]["translation"]["model"] == "Helsinki-NLP/opus-mt-en-de"
+
+
+def test_a_reader_that_goes_away_ends_the_run_quietly(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    article = tmp_path / "artikel.txt"
+    article.write_text(SHORT_ARTICLE, encoding="utf-8")
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before anything is written: `| head -0`
+    result = subprocess.run(
+        [sys.executable, "-m", "wirebrief", "brief", str(article), "--dry-run", "--format", "text"],
+        stdout=write, stderr=subprocess.PIPE, text=True, timeout=120,
+    )
+    os.close(write)
+    assert result.returncode == 141
+    assert result.stderr == ""  # no "internal error", no traceback
+
+
+def test_a_too_short_text_is_refused_as_too_short(runner):
+    result = invoke(runner, "brief", "-", "--dry-run", stdin="Kort.")
+    assert result.exit_code == 3
+    assert "is too short to tell its language (4 letters)" in result.stderr
+
+
+def test_text_output_of_an_untranslated_article_without_tiers_is_the_article(runner, tmp_path, model_flags):
+    text = "The government said on Tuesday that fuel duty will not rise next year, to the relief of hauliers."
+    result = invoke(runner, "brief", "-", "--tiers", "none", "--format", "text", "--no-cache", *model_flags, stdin=text)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("TEXT (already in en: not translated)\n" + text)
+
+
+def test_detect_text_lists_paragraphs_in_other_languages(runner, tmp_path):
+    path = tmp_path / "mixed.txt"
+    path.write_text(
+        "Het kabinet heeft dinsdag besloten om de accijns op brandstof volgend jaar niet te verhogen.\n\n"
+        '"We are deeply concerned about the decision and we will raise it with our partners next week," '
+        "the European Commission said in a statement.\n\n"
+        "De oppositie noemt het besluit onverantwoord en wil dat de Tweede Kamer er snel over debatteert.",
+        encoding="utf-8",
+    )
+    result = invoke(runner, "detect", str(path), "--format", "text")
+    lines = result.stdout.strip().splitlines()
+    assert lines[0].startswith("nl\t") and lines[1:] == ["paragraph 2\ten"]

@@ -134,7 +134,6 @@ def test_most_short_samples_are_detected_surely_and_rightly():
 # --- refusing unsure input --------------------------------------------------------------------
 
 UNSURE = {
-    "two words": "De regering",
     "mixed Dutch and German": "Het water steht hoch in de Stadt.",
     "mixed German and Dutch": "Die Polizei heeft de man gestern festgenommen.",
 }
@@ -163,6 +162,14 @@ def test_text_without_letters_is_refused_as_such(text: str):
     line = caught.value.one_line()
     assert "the article has no letters to tell its language from" in line
     assert "--source-lang" in line and "zxx" not in line
+
+
+@pytest.mark.parametrize("text", ["De regering", "Kort.", "Ćwiczę dziś"])
+def test_a_text_too_short_to_tell_is_refused_as_too_short(text: str):
+    with pytest.raises(InputError) as caught:
+        require_language(text, "the article")
+    letters = sum(char.isalpha() for char in text)
+    assert f"the article is too short to tell its language ({letters} letters)" in caught.value.one_line()
 
 
 def test_few_letters_are_unsure_even_when_the_score_is_high():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from wirebrief.errors import (
+    EXIT_BROKEN_PIPE,
     EXIT_CODES,
     EXIT_CHECKS,
     EXIT_INTERRUPTED,
@@ -53,7 +54,7 @@ def test_specialised_errors_share_their_category_code(sub, parent):
 
 
 def test_exit_code_table_lists_only_known_codes():
-    known = {0, 1, EXIT_INTERRUPTED, EXIT_PARTIAL, EXIT_CHECKS, *(cls.exit_code for cls in CATEGORIES)}
+    known = {0, 1, EXIT_INTERRUPTED, EXIT_PARTIAL, EXIT_CHECKS, EXIT_BROKEN_PIPE, *(cls.exit_code for cls in CATEGORIES)}
     assert set(EXIT_CODES) == known
     assert all(description.strip() for description in EXIT_CODES.values())
 

@@ -169,3 +169,18 @@ def test_the_cache_key_known_up_front_is_the_engines_own(tiny_settings, kind):
     ref = resolve(tiny_settings.translation_model)
     engine = load_engine(ref, role="translation", engine=kind, device="cpu")
     assert known_cache_key(ref, kind, "cpu") == engine.cache_key()
+
+
+@pytest.mark.parametrize("engine", ["ctranslate2", "torch"])
+def test_json_of_each_engine_and_of_a_cached_rerun_validates(tiny_settings, example_path, tmp_path, engine):
+    """The CTranslate2 engine describes itself by compute type; a rerun answered from the cache
+    loads no weights, so it knows no dtype: both must still match the schema."""
+    from wirebrief.render import to_json
+
+    schema = json.loads((resources.files("wirebrief") / "brief.schema.json").read_text())
+    settings = replace(tiny_settings, engine=engine, use_cache=True, cache=tmp_path / "cache.sqlite3")
+    document, detected = read_document(example_path)
+    for _ in range(2):  # the second run is served by the cache
+        result = make_brief(document, settings=settings, detected=detected, tiers="headline")
+        jsonschema.validate(json.loads(to_json(result)), schema)
+    assert result.provenance["models"]["translation"]["engine"] == ("ctranslate2" if engine == "ctranslate2" else "transformers")

@@ -81,10 +81,13 @@ def test_a_quote_in_english_inside_a_dutch_story_is_kept_as_it_is():
     assert quote.translation == ENGLISH_QUOTE and quote.language == "en"
     assert not any("concerned" in text for text in engine.generated_texts)  # never sent to the nl model
     assert result.paragraphs[0].translation == fake_translation(parts[0])
-    # Kept in the target language: nothing to warn about, and no "untranslated" error either.
-    # (The fake's EN(...) "translations" of the Dutch paragraphs are rightly called untranslated.)
-    assert [f for f in result.findings if f.paragraph == 1] == []
-    assert {f.kind for f in result.findings} == {"untranslated"}
+    # Kept: said in one warning (the words around a quote may be untranslated), and no
+    # "untranslated" error. (The fake's EN(...) "translations" of the Dutch paragraphs are
+    # rightly called untranslated.)
+    [kept] = [f for f in result.findings if f.paragraph == 1]
+    assert (kept.kind, kept.severity) == ("kept_language", "warning")
+    assert "English" in kept.detail and "target language" in kept.detail
+    assert {f.kind for f in result.findings} == {"untranslated", "kept_language"}
     assert result.to_dict()["paragraphs"][1]["language"] == "en"
 
 
@@ -191,3 +194,51 @@ def test_an_article_in_a_language_without_a_model_fails_alone_in_a_batch(code):
     )
     assert results[0].translated
     assert "no translation model is known for Frisian (fy)" in results[1].one_line()
+
+
+def test_a_dutch_paragraph_in_an_english_article_is_marked_too():
+    english = (DATA / "en-long.txt").read_text(encoding="utf-8").strip()
+    found = article(english + "\n\n" + DUTCH.split("\n\n")[1])
+    assert found.document.language == "en"
+    assert found.document.paragraphs[-1].language == "nl"
+    result = make_brief(found.document, settings=Settings(), tiers="none", engines={"translation": FakeEngine()})
+    [kept] = [f for f in result.findings if f.kind == "kept_language"]
+    assert "Dutch" in kept.detail and "not translated" in kept.detail
+
+
+class MissingModel(FakeEngine):
+    """An engine whose model is not there: it fails on the first generate, as a real one does."""
+
+    def generate(self, texts, params, progress=None):
+        from wirebrief.errors import ModelNotFoundError
+
+        raise ModelNotFoundError(f"translation model {self.model} is not in the Hugging Face cache")
+
+
+def test_a_missing_model_fails_only_its_own_languages_articles_in_a_batch(tmp_path):
+    feed = tmp_path / "feed"
+    feed.mkdir()
+    (feed / "nl.txt").write_text(DUTCH, encoding="utf-8")
+    (feed / "de.txt").write_text((DATA / "de-long.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    (feed / "en.txt").write_text((DATA / "en-long.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    engines = {
+        "summary": FakeEngine(),
+        "translation:Helsinki-NLP/opus-mt-nl-en": TaggedEngine("NL"),
+        "translation:Helsinki-NLP/opus-mt-de-en": MissingModel(model="Helsinki-NLP/opus-mt-de-en"),
+    }
+    out = tmp_path / "out"
+    report = run_batch([str(feed)], out_dir=out, settings=Settings(), tiers="headline", engines=engines)
+    assert (report.ok, report.failed) == (2, 1)
+    [(identifier, error)] = report.failures
+    assert identifier == "de.txt" and "opus-mt-de-en is not in the Hugging Face cache" in error
+    assert (out / "nl.txt.json").is_file() and (out / "en.txt.json").is_file()
+
+
+def test_numbers_and_names_are_checked_only_where_the_checker_reads_the_language():
+    german = (DATA / "de-long.txt").read_text(encoding="utf-8")
+    found = article(german)
+    result = make_brief(found.document, settings=Settings(), tiers="none", engines={"translation": FakeEngine()})
+    assert result.provenance["checks"] == {"numbers_and_names": False}
+    assert not {f.kind for f in result.findings} & {"number_mismatch", "name_missing", "number_format"}
+    dutch = make_brief(article(DUTCH).document, settings=Settings(), tiers="none", engines={"translation": FakeEngine()})
+    assert dutch.provenance["checks"] == {"numbers_and_names": True}

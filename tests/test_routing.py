@@ -8,7 +8,7 @@ import pytest
 
 from wirebrief.config import DEFAULT_SUMMARY_MODEL, DEFAULT_TRANSLATION_MODEL
 from wirebrief.errors import UsageError
-from wirebrief.routing import NLLB_CODES, NLLB_MODEL, OPUS_MT, check_code, looks_multilingual, plan, route
+from wirebrief.routing import NLLB_CODES, NLLB_MODEL, OPUS_MT, check_code, covers, looks_multilingual, plan, route
 
 #: The languages the issue names, to and from English.
 NEWSROOM = ("de", "fr", "es", "it", "pt", "nl", "sv", "da", "pl", "ru", "uk", "ar", "zh", "ja")
@@ -138,3 +138,39 @@ def test_without_tiers_only_the_translation_is_planned():
     found = plan("nl", "de", tiers=False)
     assert found.translation is not None
     assert (found.summary_input, found.pivot, found.tiers_translation) == (None, None, None)
+
+
+@pytest.mark.parametrize("override", ["Helsinki-NLP/opus-mt-nl-en", "opus-mt-nl-en", "/models/opus-mt-nl-en/"])
+def test_a_model_named_for_one_pair_is_not_used_for_another(override):
+    assert covers(override) == ("nl", "en")
+    # A German article still goes to the German model, whatever the configured Dutch one.
+    assert plan("de", "en", translation_model=override).translation.model == "Helsinki-NLP/opus-mt-de-en"
+    assert plan("nl", "en", translation_model=override).translation.model == override
+
+
+def test_a_model_whose_name_says_nothing_overrides_any_pair():
+    assert covers("/models/newsroom-v3") is None
+    assert plan("de", "en", translation_model="/models/newsroom-v3").translation.model == "/models/newsroom-v3"
+
+
+def test_an_english_article_into_german_uses_the_override_for_the_tiers_too():
+    found = plan("en", "de", translation_model="/models/en-de-local")
+    assert found.translation.model == found.tiers_translation.model == "/models/en-de-local"
+
+
+def test_every_nllb_code_is_one_the_model_knows():
+    from transformers.models.nllb.tokenization_nllb import FAIRSEQ_LANGUAGE_CODES
+
+    unknown = {code: value for code, value in NLLB_CODES.items() if value not in FAIRSEQ_LANGUAGE_CODES}
+    assert not unknown
+
+
+def test_most_languages_the_detector_names_have_a_route_to_english():
+    from pathlib import Path
+
+    from py3langid import langid
+
+    detectable = set(langid.LanguageIdentifier.from_modelpath(Path(langid.MODEL_DIR) / langid.MODEL_FILE).nb_classes)
+    routed = {code for code in detectable if (code, "en") in OPUS_MT or code in NLLB_CODES}
+    # Regional and historical varieties (ace, grc, hbo, vo, zxx, ...) are left out on purpose.
+    assert len(routed) >= 90, sorted(detectable - routed)

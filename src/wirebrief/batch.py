@@ -508,7 +508,7 @@ def run_batch(
     if output_format != "jsonl" and out_dir is None:
         raise UsageError("--out FOLDER is required", hint="or use --format jsonl to write to standard output")
     check_sources(sources)
-    check_languages(source_lang, target_lang)
+    source_lang, target_lang = check_languages(source_lang, target_lang)
     chosen = select_tiers(load_prompts(settings.prompts_dir), tiers)
     engines = {} if engines is None else engines
     key = settings_key(

@@ -157,6 +157,15 @@ class Context:
         return cls(source_lang, target_lang, glossary, _known(glossary), capitalised_inside(sentences))
 
 
+#: Languages whose numbers (decimal comma or point, number words) and names the checker reads.
+#: For other languages those checks would only raise false alarms, so they are not run.
+NUMBERS_AND_NAMES = frozenset({"nl", "en"})
+
+
+def reads_numbers_and_names(*languages: str) -> bool:
+    return all(language in NUMBERS_AND_NAMES for language in languages)
+
+
 def check_sentence(
     source: str,
     target: str,
@@ -181,8 +190,9 @@ def check_sentence(
     if loop:
         findings.append(where.finding("loop", "error", f"the translation repeats {loop!r} in a loop"))
     findings += _length(source, target, skip_addition=bool(loop), where=where)
-    findings += _numbers(source, target, context, where)
-    findings += _names(source, target, context, where)
+    if reads_numbers_and_names(context.source_lang, context.target_lang):
+        findings += _numbers(source, target, context, where)
+        findings += _names(source, target, context, where)
     findings += _quotes(source, target, where)
     findings += _glossary(source, target, context.glossary, where)
     return findings
@@ -423,7 +433,8 @@ def check_summaries(
                 f"the article is too short for {tier.name}: {tier.missing_items} fewer items than its minimum",
                 tier=tier.name,
             ))
-    if article is not None and summaries:
+    languages = (target_lang, source_lang) if source is not None else (target_lang,)
+    if article is not None and summaries and reads_numbers_and_names(*languages):
         findings += _inventions(summaries, article, source, source_lang, target_lang, _known(glossary))
     return findings
 

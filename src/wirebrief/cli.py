@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from .errors import EXIT_INTERRUPTED, WirebriefError
+from .errors import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, WirebriefError
 from .render import FORMATS
 
 _DEBUG_ENV = "WIREBRIEF_DEBUG"
@@ -39,6 +39,12 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
+        except BrokenPipeError:
+            # The reader closed the pipe (`| head -1`): stop quietly. Point stdout at /dev/null
+            # so that the flush at exit does not fail a second time.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(EXIT_BROKEN_PIPE)
         except WirebriefError as error:
             if _debug_on(ctx):
                 raise
@@ -295,7 +301,7 @@ def cli() -> None:
     SOURCE is a file (text, HTML, Markdown or .docx), an http(s) URL, or - for standard
     input. Exit codes: 0 ok, 2 usage, 3 input, 4 model missing, 5 generation failed,
     6 config/prompt file, 7 some batch inputs failed, 8 findings reached --fail-on, 9 URL could
-    not be fetched, 130 interrupted.
+    not be fetched, 130 interrupted, 141 stdout closed by its reader.
     """
 
 
@@ -632,8 +638,9 @@ def check(source: str, translation: str, glossary: str | None, source_lang: str,
 def detect(source: str, input_format: str, output_format: str | None, offline: bool | None) -> None:
     """Print the language of SOURCE (file, URL or - for standard input) and its confidence.
 
-    Paragraphs clearly in another language are listed too. Exit codes: 0 sure, 3 unsure or
-    unreadable (the guess is still printed), 9 URL could not be fetched.
+    Paragraphs clearly in another language are listed too (text: one line each after the
+    first). Exit codes: 0 sure, 3 unsure or unreadable (the guess is still printed), 9 URL
+    could not be fetched.
     """
     import json
 
@@ -662,6 +669,8 @@ def detect(source: str, input_format: str, output_format: str | None, offline: b
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
     elif output_format == "text":
         click.echo(f"{found.language}\t{found.confidence:.4f}\t{found.name}\t{'sure' if found.sure else 'unsure'}")
+        for other in others:
+            click.echo(f"paragraph {other['paragraph'] + 1}\t{other['language']}")
     else:
         from rich.console import Console
 
@@ -675,7 +684,8 @@ def detect(source: str, input_format: str, output_format: str | None, offline: b
         for other in others:
             Console().print(f"  paragraph {other['paragraph'] + 1} is in {other['language']}")
     if problem is not None:
-        click.echo(f"wirebrief: error: {problem.one_line()}", err=True)
+        # The message without its hint: the hint is about --source-lang, which briefs take.
+        click.echo(f"wirebrief: error: {' '.join(str(problem).split())}", err=True)
         click.get_current_context().exit(problem.exit_code)
 
 
@@ -855,10 +865,10 @@ def models_plan(source_lang: str, target_lang: str, tiers: str | None, translati
     from .pipeline import check_languages, describe_plan, plan_for
     from .routing import check_code
 
-    check_languages(source_lang, target_lang)
+    source_lang, target_lang = check_languages(check_code(source_lang, "--source-lang"), target_lang)
     settings = _settings(translation_model=translation_model, summary_model=summary_model)
     wants_tiers = (tiers or "").strip().lower() != "none"
-    found = plan_for(check_code(source_lang), check_code(target_lang), settings, tiers=wants_tiers)
+    found = plan_for(source_lang, target_lang, settings, tiers=wants_tiers)
     _emit_plan({"plan": describe_plan(found)}, output_format or ("rich" if sys.stdout.isatty() else "text"))
 
 

@@ -93,10 +93,16 @@ def require_language(text: str, name: str = "input") -> Detection:
     found = detect(text)
     if found.sure and found.language != _NO_LANGUAGE:
         return found
-    if found.language == _NO_LANGUAGE or not any(char.isalpha() for char in text):
+    letters = sum(1 for char in text if char.isalpha())
+    if found.language == _NO_LANGUAGE or not letters:
         raise InputError(
             f"{name} has no letters to tell its language from",
             hint="pass --source-lang with the language code if it is an article",
+        )
+    if not found.sure and letters < MIN_LETTERS and found.language not in ("zh", "ja", "ko", "th"):
+        raise InputError(
+            f"{name} is too short to tell its language ({letters} letters)",
+            hint="pass --source-lang with the language code",
         )
     others = ", ".join(f"{language_name(code)} {p:.2f}" for code, p in found.candidates[1:] if p >= 0.01)
     runners = f"; also possible: {others}" if others else ""

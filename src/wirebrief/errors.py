@@ -79,6 +79,9 @@ EXIT_PARTIAL = 7
 #: Exit code when findings reached the --fail-on severity (the output is still written).
 EXIT_CHECKS = 8
 
+#: Exit code when the reader of stdout went away (`| head`), the shell convention 128 + SIGPIPE.
+EXIT_BROKEN_PIPE = 141
+
 #: Every exit code the CLI can return, for the README and its test.
 EXIT_CODES: dict[int, str] = {
     0: "success",
@@ -91,5 +94,6 @@ EXIT_CODES: dict[int, str] = {
     FetchError.exit_code: "a URL could not be fetched (network, timeout, HTTP error, not a web page, too large)",
     EXIT_PARTIAL: "batch: some inputs failed (see the manifest); the others have their results",
     EXIT_CHECKS: "findings reached the --fail-on severity (the result is still printed or written)",
+    EXIT_BROKEN_PIPE: "the reader of standard output went away (e.g. `| head`); nothing more is written",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C)",
 }

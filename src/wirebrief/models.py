@@ -71,10 +71,12 @@ def is_present(ref: ModelRef) -> bool:
 def missing_model_error(ref: ModelRef, role: str, *, offline: bool) -> ModelNotFoundError:
     """The one line a user sees when a model is not there, with how to provide it."""
     why = "offline mode is on" if offline else "it could not be downloaded"
-    flag = "--translation-model" if role == "translation" else "--summary-model"
+    flags = {"translation": "--translation-model", "summary": "--summary-model"}
+    pull = f"run `wirebrief models pull {ref.location}` with internet"
+    # The pivot into English and the tiers' translation are chosen by the routing table alone.
+    hint = f"{pull}, or pass {flags[role]} PATH to a local copy" if role in flags else f"{pull} (see `wirebrief models plan`)"
     return ModelNotFoundError(
-        f"{role} model {ref.location} is not in the Hugging Face cache ({hub_cache_dir()}) and {why}",
-        hint=f"run `wirebrief models pull {ref.location}` with internet, or pass {flag} PATH to a local copy",
+        f"{role} model {ref.location} is not in the Hugging Face cache ({hub_cache_dir()}) and {why}", hint=hint
     )
 
 

@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from . import __version__
-from .check import Finding, article_text, check_summaries, check_translation
+from .check import Finding, article_text, check_summaries, check_translation, reads_numbers_and_names
 from .config import Settings, resolve_settings
 from .document import Document, Metadata, decode
 from .engine import Engine, known_cache_key, load_engine
-from .errors import GenerationError, InputError, WirebriefError
+from .errors import GenerationError, InputError, ModelError, WirebriefError
 from .glossary import load_glossary
 from .models import is_present, resolve
 from .prompts import CHUNK_PROMPT, load_prompts, select_tiers
@@ -134,12 +134,12 @@ def read_article(
     else:
         language = check_code(source_lang, "--source-lang")
     document = to_document(extracted, language)
-    if language != target_lang:
-        marked = tuple(
-            replace(paragraph, language=foreign_language(paragraph.text, language)) if paragraph.kind == "paragraph" else paragraph
-            for paragraph in document.paragraphs
-        )
-        document = replace(document, paragraphs=marked)
+    # Also in an article already in the target language: its Dutch paragraph is said to be Dutch.
+    marked = tuple(
+        replace(paragraph, language=foreign_language(paragraph.text, language)) if paragraph.kind == "paragraph" else paragraph
+        for paragraph in document.paragraphs
+    )
+    document = replace(document, paragraphs=marked)
     return Article(document, detected)
 
 
@@ -156,11 +156,11 @@ def read_document(
     return article.document, article.detected
 
 
-def check_languages(source_lang: str, target_lang: str) -> None:
-    """Refuse language codes that are not codes, before anything is read or loaded."""
-    if source_lang != "auto":
-        check_code(source_lang, "--source-lang")
-    check_code(target_lang, "--target-lang")
+def check_languages(source_lang: str, target_lang: str) -> tuple[str, str]:
+    """Refuse language codes that are not codes, before anything is read or loaded; returns
+    them normalised ("EN " -> "en")."""
+    source = source_lang if source_lang.strip().lower() == "auto" else check_code(source_lang, "--source-lang")
+    return source.strip().lower(), check_code(target_lang, "--target-lang")
 
 
 def plan_for(document_language: str, target_lang: str, settings: Settings, *, tiers: bool, translate: bool = True) -> Plan:
@@ -269,7 +269,7 @@ def iter_briefs(
         key = f"translation:{route.model}"
         if key not in engines:
             progress.stage("Loading translation model")
-            engines[key] = _engine(settings, "translation", route.model)
+            engines[key] = _engine(settings, _ROLE_NAMES[role], route.model)
         return engines[key]
 
     def params_for(route: Route):
@@ -288,12 +288,20 @@ def iter_briefs(
             if route is not None:
                 groups.setdefault(route, []).append(index)
         for route, indices in groups.items():
-            engine = engine_for(role, route)
             sentences = sum(documents[index].sentence_count for index in indices)
             what = "Translating" if role == "translation" else "Translating into English for the summaries"
-            progress.stage(f"{what}: {plural(sentences, 'sentence')} ({route.source} → {route.target})")
             step = time.perf_counter()
-            results = translate_documents([documents[index] for index in indices], engine, params_for(route), progress.advance, settings.retries)
+            try:
+                engine = engine_for(role, route)
+                progress.stage(f"{what}: {plural(sentences, 'sentence')} ({route.source} → {route.target})")
+                results = translate_documents(
+                    [documents[index] for index in indices], engine, params_for(route), progress.advance, settings.retries
+                )
+            except (ModelError, GenerationError) as error:
+                # One language's model missing or failing fails that language's articles only.
+                for index in indices:
+                    plans[index] = error
+                continue
             elapsed = time.perf_counter() - step
             about = {**_describe(engine), "route": route.as_dict(), "generation": {**params_for(route).as_dict(), "retries": settings.retries}}
             for index, paragraphs in zip(indices, results):
@@ -313,6 +321,8 @@ def iter_briefs(
         paragraphs = translated.get(index) or kept_as_is(document)
         timings: dict[str, float] = {}
         provenance: dict[str, Any] = {**provenance_base, "route": found.as_dict(), "models": {}, "generation": {}}
+        # Numbers and names are read for Dutch and English only; say when they were not checked.
+        provenance["checks"] = {"numbers_and_names": reads_numbers_and_names(document.language, target_lang)}
         for role, about in described[index].items():
             provenance["models"][role] = {key: value for key, value in about.items() if key != "generation"}
             provenance["generation"][role] = about["generation"]
@@ -341,18 +351,22 @@ def iter_briefs(
                 )
                 timings["summarise_seconds"] = time.perf_counter() - step
                 provenance["models"]["summary"] = _describe(engine)
-                if found.tiers_translation is not None:
-                    route = found.tiers_translation
-                    tiers_engine = engine_for("tiers", route)
-                    progress.stage(f"Translating the tiers ({route.source} → {route.target})")
-                    step = time.perf_counter()
-                    summaries = _translate_tiers(summaries, tiers_engine, params_for(route), settings.retries, progress)
-                    timings["tiers_translate_seconds"] = time.perf_counter() - step
-                    provenance["models"]["tiers"] = {**_describe(tiers_engine), "route": route.as_dict()}
-                    provenance["generation"]["tiers"] = {**params_for(route).as_dict(), "retries": settings.retries}
             except (GenerationError, InputError) as error:
                 yield error
                 continue
+            if found.tiers_translation is not None:
+                route = found.tiers_translation
+                step = time.perf_counter()
+                try:
+                    tiers_engine = engine_for("tiers", route)
+                    progress.stage(f"Translating the tiers ({route.source} → {route.target})")
+                    summaries = _translate_tiers(summaries, tiers_engine, params_for(route), settings.retries, progress)
+                except (ModelError, GenerationError) as error:
+                    yield error  # the model for the tiers' language: this article's failure only
+                    continue
+                timings["tiers_translate_seconds"] = time.perf_counter() - step
+                provenance["models"]["tiers"] = {**_describe(tiers_engine), "route": route.as_dict()}
+                provenance["generation"]["tiers"] = {**params_for(route).as_dict(), "retries": settings.retries}
             provenance["generation"].update({prompt.name: prompt.params.as_dict() for prompt in chosen})
             provenance["prompts"] = {prompt.name: str(prompt.path) for prompt in chosen}
             provenance["summary_input"] = {
@@ -378,6 +392,10 @@ def iter_briefs(
         )
 
 
+#: How each translation step is named in messages (a missing model says which step needs it).
+_ROLE_NAMES = {"translation": "translation", "pivot": "English pivot translation", "tiers": "tiers translation"}
+
+
 def _translate_tiers(summaries: Summaries, engine: Engine, params, retries: int, progress: Progress) -> Summaries:
     """The English tiers in the target language, sentence by sentence, in one engine call."""
     from .document import split_sentences
@@ -397,19 +415,21 @@ def _translate_tiers(summaries: Summaries, engine: Engine, params, retries: int,
 
 
 def _kept_paragraph_findings(paragraphs: Sequence[TranslatedParagraph], target_lang: str) -> list[Finding]:
-    """Say where a paragraph in another language was kept as it is, unless it is already in
-    the target language (an English quote in a story briefed in English needs nothing)."""
+    """Say where a paragraph in another language was kept as it is. Even in the target language
+    it is worth a line: the article's own words around a quote may stand in it untranslated."""
     from .detect import language_name
 
-    return [
-        Finding(
+    findings = []
+    for paragraph in paragraphs:
+        if paragraph.language is None:
+            continue
+        where = " (the target language)" if paragraph.language == target_lang else ", not translated"
+        findings.append(Finding(
             "kept_language", "warning",
-            f"paragraph {paragraph.index + 1} is in {language_name(paragraph.language)} and was kept as it is, not translated",
+            f"paragraph {paragraph.index + 1} is in {language_name(paragraph.language)} and was kept as it is{where}",
             paragraph=paragraph.index, source=paragraph.source,
-        )
-        for paragraph in paragraphs
-        if paragraph.language is not None and paragraph.language != target_lang
-    ]
+        ))
+    return findings
 
 
 def make_brief(
@@ -456,6 +476,7 @@ def _from_source(
     **options: Any,
 ) -> Brief:
     settings = settings or resolve_settings()
+    source_lang, target_lang = check_languages(source_lang, target_lang)
     article = _read_checked(source, settings, source_lang, target_lang, input_format)
     return make_brief(
         article.document, settings=settings, detected=article.detected, target_lang=target_lang, progress=progress, **options
@@ -500,6 +521,7 @@ def summarise(
 ) -> Brief:
     """Only the tiers, of a text already in the target language."""
     settings = settings or resolve_settings()
+    _, target_lang = check_languages("auto", target_lang)
     article = _read_checked(source, settings, target_lang, target_lang, input_format)
     return make_brief(article.document, settings=settings, tiers=tiers, translate=False, target_lang=target_lang, progress=progress)
 
@@ -539,6 +561,7 @@ def dry_run(
     """What `brief` would do with `source`, without loading any model: the input's kind and
     size, its language, the models per step and whether each is present, and the tiers."""
     settings = settings or resolve_settings()
+    source_lang, target_lang = check_languages(source_lang, target_lang)
     prompts = load_prompts(settings.prompts_dir) if summarise else {}
     chosen = select_tiers(prompts, tiers) if summarise else []
     article = _read_checked(source, settings, source_lang, target_lang, input_format)

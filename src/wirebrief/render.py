@@ -128,6 +128,9 @@ def to_text(brief: Brief, *, translation_only: bool = False) -> str:
         sections.append(f"{tier_title(tier.name).upper()}\n{_tier_text(tier, bullet='- ')}")
     if brief.translated:
         sections.append("TRANSLATION\n" + brief.translation)
+    elif not sections:
+        # Nothing was translated and no tier asked for: the article itself is the result.
+        sections.append(f"TEXT (already in {brief.target_language}: not translated)\n" + brief.translation)
     if brief.findings:
         sections.append("CHECKS\n" + "\n".join(finding_line(f) for f in brief.findings))
     return "\n\n".join(sections) + "\n"

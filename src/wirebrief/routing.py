@@ -9,10 +9,10 @@ obtained and how the tiers get into the target language.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .config import DEFAULT_TRANSLATION_MODEL
 from .errors import UsageError
 
 #: The language the summary model writes and reads.
@@ -46,6 +46,17 @@ NLLB_CODES: dict[str, str] = {
     "ro": "ron_Latn", "ru": "rus_Cyrl", "sk": "slk_Latn", "sl": "slv_Latn", "sr": "srp_Cyrl",
     "sv": "swe_Latn", "th": "tha_Thai", "tr": "tur_Latn", "uk": "ukr_Cyrl", "vi": "vie_Latn",
     "zh": "zho_Hans",
+    "am": "amh_Ethi", "az": "azj_Latn", "be": "bel_Cyrl", "bn": "ben_Beng", "bs": "bos_Latn",
+    "cy": "cym_Latn", "eo": "epo_Latn", "eu": "eus_Latn", "fo": "fao_Latn", "ga": "gle_Latn",
+    "gd": "gla_Latn", "gl": "glg_Latn", "gu": "guj_Gujr", "ha": "hau_Latn", "ht": "hat_Latn",
+    "hy": "hye_Armn", "ig": "ibo_Latn", "is": "isl_Latn", "jv": "jav_Latn", "ka": "kat_Geor",
+    "kk": "kaz_Cyrl", "km": "khm_Khmr", "kn": "kan_Knda", "ku": "kmr_Latn", "ky": "kir_Cyrl",
+    "lo": "lao_Laoo", "mg": "plt_Latn", "mk": "mkd_Cyrl", "ml": "mal_Mlym", "mn": "khk_Cyrl",
+    "mr": "mar_Deva", "ms": "zsm_Latn", "mt": "mlt_Latn", "my": "mya_Mymr", "ne": "npi_Deva",
+    "nn": "nno_Latn", "oc": "oci_Latn", "pa": "pan_Guru", "ps": "pbt_Arab", "qu": "quy_Latn",
+    "rw": "kin_Latn", "si": "sin_Sinh", "so": "som_Latn", "sq": "als_Latn", "sw": "swh_Latn",
+    "ta": "tam_Taml", "te": "tel_Telu", "tg": "tgk_Cyrl", "tl": "tgl_Latn", "uz": "uzn_Latn",
+    "xh": "xho_Latn", "yo": "yor_Latn", "zu": "zul_Latn",
 }  # fmt: skip
 
 Family = Literal["opus-mt", "nllb", "custom"]
@@ -104,6 +115,19 @@ def _nllb(source: str, target: str, model: str) -> Route:
             hint="pass --translation-model with a model for the pair, or --source-lang if the detection is wrong",
         )
     return Route(source, target, model, "nllb", NLLB_CODES[source], NLLB_CODES[target])
+
+
+_PAIR_NAME = re.compile(r"opus-mt-([a-z]{2,3})-([a-z]{2,3})$")
+
+
+def covers(model: str) -> tuple[str, str] | None:
+    """The language pair a model's name says it translates (opus-mt-de-en: de -> en), after
+    resolving an alias; None when the name does not say."""
+    from .models import ALIASES
+
+    name = ALIASES.get(model.strip(), model.strip()).rstrip("/").rsplit("/", 1)[-1].lower()
+    match = _PAIR_NAME.search(name)
+    return (match.group(1), match.group(2)) if match else None
 
 
 def looks_multilingual(model: str) -> bool:
@@ -169,12 +193,12 @@ def plan(
 ) -> Plan:
     """Decide the models for briefing `source` text in `target`.
 
-    `translation_model` overrides the direct pair only; the pivot and the tiers' translation
-    come from the table. The default translation model setting counts as no override, so
-    routing applies to every pair but the one it covers.
+    `translation_model` overrides the direct pair only (and the tiers' translation when that
+    is the same pair); the pivot comes from the table. A model whose name says its pair
+    (opus-mt-nl-en, the default) is used for that pair only, and the table decides the others.
     """
-    if translation_model == DEFAULT_TRANSLATION_MODEL and (source, target) != ("nl", "en"):
-        translation_model = None
+    if translation_model and covers(translation_model) not in (None, (source, target)):
+        translation_model = None  # a model whose name says it is for another pair
     direct = route(source, target, override=translation_model) if source != target else None
     if not tiers:
         return Plan(source, target, direct, None, None, None, None)
@@ -185,4 +209,7 @@ def plan(
         pivot, summary_input = None, "source"
     else:
         pivot, summary_input = route(source, SUMMARY_LANGUAGE), "pivot"
-    return Plan(source, target, direct, summary_input, pivot, route(SUMMARY_LANGUAGE, target), summary_model)
+    # English into the target is the direct pair itself when the article is English: an
+    # override for it serves the tiers too.
+    tiers_route = direct if direct is not None and source == SUMMARY_LANGUAGE else route(SUMMARY_LANGUAGE, target)
+    return Plan(source, target, direct, summary_input, pivot, tiers_route, summary_model)
