@@ -507,3 +507,14 @@ def test_detect_text_lists_paragraphs_in_other_languages(runner, tmp_path):
     result = invoke(runner, "detect", str(path), "--format", "text")
     lines = result.stdout.strip().splitlines()
     assert lines[0].startswith("nl\t") and lines[1:] == ["paragraph 2\ten"]
+
+
+def test_check_in_german_skips_numbers_and_names_and_says_so(runner, tmp_path):
+    source, target = tmp_path / "de.txt", tmp_path / "en.txt"
+    source.write_text("Die Kosten steigen auf 2,5 Milliarden Euro, sagte die Bundesregierung am Dienstag.", encoding="utf-8")
+    target.write_text("The costs rise to 2.5 billion euros, the federal government said on Tuesday.", encoding="utf-8")
+    result = invoke(runner, "check", str(source), str(target), "--source-lang", "de", "--format", "json")
+    assert result.exit_code == 0, result.stdout
+    kinds = {finding["kind"] for finding in json.loads(result.stdout)["findings"]}
+    assert not kinds & {"number_mismatch", "name_missing"}
+    assert "numbers and names are checked for nl and en only, not de → en" in result.stderr

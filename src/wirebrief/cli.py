@@ -626,6 +626,10 @@ def check(source: str, translation: str, glossary: str | None, source_lang: str,
         Console().print(render.findings_panel(result.findings, title=f"Checks: {summary}"))
     if not quiet and output_format != "rich":
         click.echo(f"wirebrief: check: {summary}", err=True)
+    from .check import reads_numbers_and_names
+
+    if not quiet and not reads_numbers_and_names(source_lang, target_lang):
+        click.echo(f"wirebrief: note: numbers and names are checked for nl and en only, not {source_lang} → {target_lang}", err=True)
     _exit_on_findings(result.findings, fail_on)
 
 
