@@ -234,6 +234,57 @@ def test_html_line_breaks_and_nested_blocks_keep_words_apart(body, expected):
     assert " ".join(texts(source, "paragraph")[1:]) == expected
 
 
+def test_html_paragraphs_written_with_double_br_stay_apart():
+    body = (
+        "<p>Het kabinet is gevallen na een lang debat in de Tweede Kamer.<br><br>"
+        "De premier biedt vandaag zijn ontslag aan bij de koning.</p>"
+        "<div>De oppositie wil zo snel mogelijk nieuwe verkiezingen.<br/>\n<br />"
+        "Die kunnen op zijn vroegst in het najaar worden gehouden.</div>"
+    )
+    source = read_input("val.html", data=make_article_html("<h1>Kabinet gevallen</h1>", body).encode())
+    assert texts(source, "paragraph") == [
+        "Het kabinet is gevallen na een lang debat in de Tweede Kamer.",
+        "De premier biedt vandaag zijn ontslag aan bij de koning.",
+        "De oppositie wil zo snel mogelijk nieuwe verkiezingen.",
+        "Die kunnen op zijn vroegst in het najaar worden gehouden.",
+    ]
+
+
+FRAGMENT = (
+    "<p>De uitslag van de Tweede Kamerverkiezingen is bekend, meldt het ANP vanavond.</p>"
+    "<ul><li>PVV: 37</li><li>VVD: 24</li></ul>"
+    '<p><a href="https://wiredesk.example/uitslag">Bekijk alle uitslagen per gemeente</a></p>'
+)
+
+
+@pytest.mark.parametrize("name", ["-", "records.jsonl:2"])
+def test_html_fragment_keeps_its_list_items_and_link_text(name):
+    """A fragment (HTML on stdin, in a JSONL record) is an article body: there is no furniture."""
+    source = read_input(name, data=FRAGMENT.encode())
+    assert source.input_format == "html"
+    assert " ".join(texts(source, "paragraph")) == (
+        "De uitslag van de Tweede Kamerverkiezingen is bekend, meldt het ANP vanavond. PVV: 37 VVD: 24 "
+        "Bekijk alle uitslagen per gemeente"
+    )
+
+
+def test_copyright_year_is_not_the_articles_date():
+    html = (
+        '<!DOCTYPE html><html lang="nl"><head><meta charset="utf-8"><title>Zwembad</title></head><body>'
+        f"<article><h1>Nieuw zwembad in Zwolle</h1><p>{SHORT_PARAGRAPHS[0]}</p><p>{SHORT_PARAGRAPHS[1]}</p>"
+        "</article><footer><p>© 2019 Krant BV</p></footer></body></html>"
+    )
+    assert read_input("zwembad.html", data=html.encode()).date is None
+    assert read_input(NEWS_PAGE).date == "2025-02-19"  # a date the page states is still found
+
+
+def test_html_that_breaks_the_parser_is_an_input_error():
+    with pytest.raises(InputError) as caught:
+        read_input("kapot.html", data=b"<math><li><li><body>")
+    message = caught.value.one_line()
+    assert message.startswith("kapot.html cannot be read as HTML (") and "\n" not in message
+
+
 # --------------------------------------------------------------------------------------------
 # Sniffing: the content first, then the name
 
@@ -265,6 +316,25 @@ def test_html_with_bom_and_xml_declaration_is_html():
     assert sniff(data, "-") == "html"
 
 
+def test_saved_page_with_a_comment_and_a_long_script_first_is_html():
+    """A browser's "saved from" comment before the doctype, then 10 KB of script before any tag
+    that looks like a page's."""
+    page = (
+        "<!-- saved from url=(0045)https://wiredesk.example/binnenland/brand -->\n"
+        '<!DOCTYPE html><html lang="nl"><head><script>' + "var wiredesk = window.wiredesk || {};\n" * 300
+        + '</script><meta charset="utf-8"><title>Brand in Zwolle</title></head><body><article>'
+        f"<h1>Brand in Zwolle</h1><p>{SHORT_PARAGRAPHS[0]}</p><p>{SHORT_PARAGRAPHS[1]}</p></article></body></html>"
+    ).encode()
+    assert sniff(page, "brand.txt") == "html" and sniff(page, "-") == "html"
+    assert texts(read_input("brand.txt", data=page), "paragraph") == SHORT_PARAGRAPHS
+
+
+def test_a_server_saying_html_wins_over_markdown_signs():
+    page = b"# Brand in Zwolle\n\n## Loods\n\n<p>In een loods woedt een brand.</p>\n"
+    assert sniff(page, "https://wiredesk.example/brand", content_kind="html") == "html"
+    assert sniff(page, "https://wiredesk.example/brand") == "markdown"
+
+
 def test_plain_text_in_html_file_is_still_read(tmp_path):
     """Content first: prose without a single tag is not HTML, whatever its name says."""
     path = tmp_path / "bericht.html"
@@ -277,6 +347,36 @@ def test_markdown_with_atx_headings_is_markdown_whatever_the_name():
     text = "# Kabinet stelt besluit uit\n\nHet kabinet neemt pas na de zomer een besluit.\n"
     assert sniff(text.encode(), "bericht.txt") == "markdown"
     assert sniff(text.encode(), "-") == "markdown"
+
+
+PRESS_RELEASE = (
+    "PERSBERICHT\n\n"
+    "Eindhoven, 3 februari 2025 - <Philips> maakt vandaag de cijfers over het vierde kwartaal bekend.\n\n"
+    "De belangrijkste punten:\n\n"
+    "1. omzet stijgt\n"
+    "2. winst daalt\n\n"
+    "Meer informatie\n"
+    "---\n"
+    "Afdeling communicatie, telefoon 040 123 4567.\n\n"
+)
+
+
+@pytest.mark.parametrize("end_mark", ["# # #", "###", "#  #  #  "])
+@pytest.mark.parametrize("name", ["persbericht.txt", "-"])
+def test_press_release_with_its_end_mark_is_plain_text(name, end_mark):
+    text = PRESS_RELEASE + end_mark + "\n"
+    assert sniff(text.encode(), name) == "text"
+    source = read_input(name, data=text.encode())
+    assert source.input_format == "text" and source.text == text  # <Philips>, "1." and "---" as written
+
+
+def test_one_heading_further_down_is_markdown_only_in_a_md_file():
+    text = "Het kabinet is gevallen.\n\n# Reacties\n\nDe oppositie wil nieuwe verkiezingen.\n"
+    assert sniff(text.encode(), "bericht.txt") == "text"
+    assert sniff(text.encode(), "-") == "text"
+    assert sniff(text.encode(), "bericht.md") == "markdown"
+    two = text + "\n## Verkiezingen\n\nDie komen er in het najaar.\n"
+    assert sniff(two.encode(), "bericht.txt") == "markdown" and sniff(two.encode(), "-") == "markdown"
 
 
 def test_md_name_with_plain_text_is_markdown(tmp_path):
@@ -382,6 +482,16 @@ def test_saved_page_in_windows_1252_is_decoded_by_its_meta_charset():
     assert source.encoding == "windows-1252"
 
 
+@pytest.mark.parametrize("declared", ["iso-8859-1", "windows-1252", "latin1", "us-ascii"])
+def test_utf8_page_that_declares_a_single_byte_charset_is_read_as_utf8(declared):
+    html = SHORT_HTML.replace('charset="utf-8"', f'charset="{declared}"').replace(
+        "grote brand.", "grote brand. Het ministerie van Financiën stuurt experts."
+    )
+    source = read_input("pagina.html", data=html.encode("utf-8"))
+    assert "Het ministerie van Financiën stuurt experts." in source.plain_text
+    assert "Ã" not in source.plain_text and source.encoding == "utf-8"
+
+
 # --------------------------------------------------------------------------------------------
 # Markdown
 
@@ -463,6 +573,62 @@ def test_markdown_of_only_markup_is_refused():
 def test_markdown_inline_br_keeps_words_apart():
     source = read_input("gedicht.md", data=b"# Gedicht\n\nEerste regel van het gedicht<br>tweede regel.\n")
     assert texts(source, "paragraph") == ["Eerste regel van het gedicht tweede regel."]
+
+
+def test_markdown_opening_rule_and_prose_is_no_front_matter():
+    text = (
+        "---\nDe gemeente Utrecht presenteert vandaag het nieuwe verkeersplan.\n\n"
+        "Het plan kost volgens de wethouder: tien miljoen euro.\n---\n\nDe raad stemt volgende week.\n"
+    )
+    source = read_input("bericht.md", data=text.encode())
+    assert texts(source) == [
+        "De gemeente Utrecht presenteert vandaag het nieuwe verkeersplan.",
+        "Het plan kost volgens de wethouder: tien miljoen euro.",
+        "De raad stemt volgende week.",
+    ]
+    assert source.title is None
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        pytest.param("title: >\n  Gemeente Utrecht schrapt\n  plan voor autoluwe binnenstad", id="folded"),
+        pytest.param("title: >-\n  Gemeente Utrecht schrapt plan\n  voor autoluwe binnenstad", id="folded-strip"),
+        pytest.param("title: |\n  Gemeente Utrecht schrapt plan voor autoluwe binnenstad", id="literal"),
+        pytest.param("title: |+\n  Gemeente Utrecht schrapt plan voor autoluwe binnenstad\n", id="literal-keep"),
+        pytest.param("title: Gemeente Utrecht schrapt\n  plan voor autoluwe binnenstad", id="plain-continued"),
+    ],
+)
+def test_markdown_front_matter_value_over_several_lines(field):
+    text = f"---\n{field}\nauthor: Ahmed el Amrani\n---\n\nDe gemeenteraad heeft het plan van tafel gehaald.\n"
+    source = read_input("bericht.md", data=text.encode())
+    assert source.title == "Gemeente Utrecht schrapt plan voor autoluwe binnenstad"
+    assert source.author == "Ahmed el Amrani"
+    assert [(block.kind, block.text) for block in source.blocks] == [
+        ("heading", "Gemeente Utrecht schrapt plan voor autoluwe binnenstad"),
+        ("paragraph", "De gemeenteraad heeft het plan van tafel gehaald."),
+    ]
+
+
+def test_markdown_ordered_list_items_keep_their_numbers():
+    text = (
+        "# Jaarcijfers\n\nDe belangrijkste punten:\n\n1. omzet stijgt\n2. winst daalt\n\n"
+        "Verder:\n\n7) het dividend blijft gelijk\n\n- een los punt\n"
+    )
+    assert texts(read_input("cijfers.md", data=text.encode()), "paragraph") == [
+        "De belangrijkste punten:", "1. omzet stijgt", "2. winst daalt", "Verder:", "7) het dividend blijft gelijk",
+        "een los punt",
+    ]  # fmt: skip
+
+
+def test_markdown_keeps_text_in_angle_brackets_that_is_no_html_tag():
+    text = (
+        "# Bericht\n\nVolgens <Jan Jansen> gaat het <b>goed</b> met <Philips>, meldt "
+        '<a href="https://krant.example">de krant</a>.<br>Einde.\n\n<Mark Rutte>\n\n<div>Slot</div>\n'
+    )
+    assert texts(read_input("bericht.md", data=text.encode()), "paragraph") == [
+        "Volgens <Jan Jansen> gaat het goed met <Philips>, meldt de krant. Einde.", "<Mark Rutte>", "Slot",
+    ]  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------------
@@ -610,6 +776,120 @@ def test_docx_without_text_is_refused(tmp_path):
         read_input(tmp_path / "leeg.docx")
 
 
+W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+
+def docx_with_xml(path: Path, *elements: str) -> Path:
+    """A .docx from python-docx whose body holds `elements` (w:p, w:tbl, w:sdt as Word writes
+    them): tracked changes, fields and content controls, which python-docx cannot add itself."""
+    import docx
+    from docx.oxml import parse_xml
+
+    document = docx.Document()
+    body = document.element.body
+    for xml in elements:
+        body.sectPr.addprevious(parse_xml(xml))
+    document.save(path)
+    return path
+
+
+def test_docx_keeps_tracked_insertions_and_leaves_deletions_out(tmp_path):
+    path = docx_with_xml(
+        tmp_path / "wijzigingen.docx",
+        f'<w:p {W}><w:r><w:t xml:space="preserve">Het kabinet is </w:t></w:r>'
+        '<w:ins w:id="1" w:author="Redactie"><w:r><w:t xml:space="preserve">dinsdagavond </w:t></w:r></w:ins>'
+        '<w:del w:id="2" w:author="Redactie"><w:r><w:delText xml:space="preserve">maandag </w:delText></w:r></w:del>'
+        "<w:r><w:t>gevallen.</w:t></w:r></w:p>",
+        f"<w:p {W}><w:r><w:t>De Oekraïne</w:t><w:noBreakHyphen/><w:t>gezant sprak met de staats</w:t>"
+        "<w:softHyphen/><w:t>secretaris.</w:t><w:tab/><w:t>Daarna</w:t><w:br/><w:t>vertrok hij.</w:t></w:r></w:p>",
+    )
+    assert texts(read_input(path)) == [
+        "Het kabinet is dinsdagavond gevallen.",
+        "De Oekraïne-gezant sprak met de staatssecretaris. Daarna vertrok hij.",
+    ]
+
+
+def test_docx_keeps_the_text_of_fields(tmp_path):
+    path = docx_with_xml(
+        tmp_path / "velden.docx",
+        f'<w:p {W}><w:r><w:t xml:space="preserve">Volgens </w:t></w:r>'
+        '<w:fldSimple w:instr=" DOCPROPERTY Woordvoerder "><w:r><w:t>Jan Jansen</w:t></w:r></w:fldSimple>'
+        '<w:r><w:t xml:space="preserve"> en </w:t></w:r>'
+        '<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText> AUTHOR </w:instrText></w:r>'
+        '<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>Femke de Vries</w:t></w:r>'
+        '<w:r><w:fldChar w:fldCharType="end"/></w:r><w:r><w:t xml:space="preserve"> is het akkoord rond.</w:t></w:r>'
+        "</w:p>",
+    )
+    assert texts(read_input(path)) == ["Volgens Jan Jansen en Femke de Vries is het akkoord rond."]
+
+
+def test_docx_keeps_the_text_of_content_controls(tmp_path):
+    path = docx_with_xml(
+        tmp_path / "sjabloon.docx",
+        f'<w:sdt {W}><w:sdtPr><w:alias w:val="Kop en intro"/></w:sdtPr><w:sdtContent>'
+        '<w:p><w:pPr><w:pStyle w:val="Heading1"/></w:pPr><w:r><w:t>Kabinet gevallen</w:t></w:r></w:p>'
+        "<w:p><w:r><w:t>Het kabinet is dinsdagavond gevallen.</w:t></w:r></w:p></w:sdtContent></w:sdt>",
+        f'<w:p {W}><w:r><w:t xml:space="preserve">Premier </w:t></w:r><w:sdt><w:sdtPr><w:alias w:val="Naam"/>'
+        "</w:sdtPr><w:sdtContent><w:r><w:t>Dick Schoof</w:t></w:r></w:sdtContent></w:sdt>"
+        '<w:r><w:t xml:space="preserve"> biedt zijn ontslag aan.</w:t></w:r></w:p>',
+        f"<w:tbl {W}><w:tr><w:tc><w:p><w:r><w:t>Partij</w:t></w:r></w:p></w:tc>"
+        "<w:tc><w:p><w:r><w:t>Zetels</w:t></w:r></w:p></w:tc></w:tr>"
+        "<w:sdt><w:sdtContent><w:tr><w:tc><w:p><w:r><w:t>PVV</w:t></w:r></w:p></w:tc>"
+        "<w:sdt><w:sdtContent><w:tc><w:p><w:r><w:t>37</w:t></w:r></w:p></w:tc></w:sdtContent></w:sdt>"
+        "</w:tr></w:sdtContent></w:sdt></w:tbl>",
+    )
+    assert [(block.kind, block.text) for block in read_input(path).blocks] == [
+        ("heading", "Kabinet gevallen"),
+        ("paragraph", "Het kabinet is dinsdagavond gevallen."),
+        ("paragraph", "Premier Dick Schoof biedt zijn ontslag aan."),
+        ("paragraph", "Partij | Zetels"),
+        ("paragraph", "PVV | 37"),
+    ]
+
+
+def test_docx_keeps_the_text_of_nested_tables(tmp_path):
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("De uitslagen in de vier grote steden zijn binnen.")
+    table = document.add_table(rows=1, cols=2)
+    table.cell(0, 0).text = "Utrecht"
+    nested = table.cell(0, 1).add_table(rows=2, cols=2)
+    for row, values in enumerate([("GroenLinks-PvdA", "12"), ("D66", "8")]):
+        for column, value in enumerate(values):
+            nested.cell(row, column).text = value
+    document.save(tmp_path / "uitslagen.docx")
+    assert texts(read_input(tmp_path / "uitslagen.docx")) == [
+        "De uitslagen in de vier grote steden zijn binnen.", "Utrecht | GroenLinks-PvdA 12 D66 8",
+    ]  # fmt: skip
+
+
+def test_docx_text_box_and_moved_text_are_read_once(tmp_path):
+    """Word writes a text box twice (for Word 2010 on and, as a fallback, for older versions)
+    and a moved passage at both places (the old one marked moveFrom)."""
+    namespaces = (
+        f'{W} xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+        'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" '
+        'xmlns:v="urn:schemas-microsoft-com:vml"'
+    )
+    box = "<w:txbxContent><w:p><w:r><w:t>Lees ook het commentaar op pagina 3.</w:t></w:r></w:p></w:txbxContent>"
+    path = docx_with_xml(
+        tmp_path / "kader.docx",
+        f'<w:p {namespaces}><w:r><w:t xml:space="preserve">De Kamer debatteert vandaag.</w:t></w:r>'
+        f'<w:r><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><wps:txbx>{box}</wps:txbx></w:drawing>'
+        f"</mc:Choice><mc:Fallback><w:pict><v:textbox>{box}</v:textbox></w:pict></mc:Fallback></mc:AlternateContent>"
+        '</w:r><w:moveFrom w:id="1" w:author="Redactie"><w:r><w:t xml:space="preserve">Het debat duurt lang. </w:t>'
+        '</w:r></w:moveFrom><w:r><w:t>Stemmingen volgen dinsdag.</w:t></w:r><w:moveTo w:id="2" w:author="Redactie">'
+        '<w:r><w:t xml:space="preserve"> Het debat duurt lang.</w:t></w:r></w:moveTo></w:p>',
+    )
+    assert texts(read_input(path)) == [
+        (
+            "De Kamer debatteert vandaag. Lees ook het commentaar op pagina 3. Stemmingen volgen dinsdag. "
+            "Het debat duurt lang."
+        )
+    ]
+
+
 # --------------------------------------------------------------------------------------------
 # URLs, through a real HTTP server on 127.0.0.1
 
@@ -621,6 +901,7 @@ CP1252_PAGE = (
     "<p>Ook een croissant of een broodje kroket werd het afgelopen jaar flink duurder voor de klant.</p>"
     "</article></body></html>"
 ).encode("cp1252")
+UTF8_PAGE = SHORT_HTML.replace("grote brand.", "grote brand bij het ministerie van Financiën.").encode()
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -655,6 +936,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send(200, SHORT_HTML.encode(), "text/plain")
         elif route == "/cp1252":
             self.send(200, CP1252_PAGE, "text/html; charset=windows-1252")
+        elif route == "/utf8-als-latin1":
+            self.send(200, UTF8_PAGE, "text/html; charset=iso-8859-1")
         elif route == "/binair":
             self.send(200, bytes(range(256)) * 4, "application/octet-stream")
         elif route == "/foto":
@@ -768,6 +1051,12 @@ def test_url_charset_from_the_server_is_used(server):
     assert texts(source, "paragraph")[0] == (
         "Een kop koffie in een café in Amsterdam kost gemiddeld € 3,40, meldt Koninklijke Horeca Nederland."
     )
+
+
+def test_url_of_utf8_page_with_a_latin1_header_is_read_as_utf8(server):
+    source = read_input(server.url("/utf8-als-latin1"))
+    assert source.encoding == "utf-8"
+    assert "grote brand bij het ministerie van Financiën." in texts(source, "paragraph")[0]
 
 
 def test_http_404_is_a_fetch_error(server):
@@ -982,3 +1271,26 @@ def test_cli_corrupt_docx_is_an_input_error(runner, tmp_path):
     result = invoke(runner, "detect", str(path), "--format", "json")
     assert "internal error" not in result.stderr
     assert result.exit_code == 3 and "kapot.docx" in one_error_line(result)
+
+
+def test_cli_html_that_breaks_the_parser_exits_3_with_one_line(runner, tmp_path):
+    path = tmp_path / "kapot.html"
+    path.write_bytes(b"<math><li><li><body>")
+    result = invoke(runner, "detect", str(path), "--format", "json")
+    assert "internal error" not in result.stderr
+    assert result.exit_code == 3 and "kapot.html cannot be read as HTML" in one_error_line(result)
+
+
+def test_prose_that_mentions_a_body_tag_is_still_text():
+    text = (
+        b"De webredactie legde uit dat elke pagina een <body> heeft en dat de <html>-code "
+        b"door de browser wordt gelezen.\n\nDe nieuwe site gaat volgende week online."
+    )
+    assert sniff(text, "uitleg.txt") == "text"
+    assert read_input("uitleg.txt", data=text).text.startswith("De webredactie legde uit")
+
+
+def test_a_rule_around_a_prose_line_with_a_colon_is_no_front_matter():
+    source = read_input("brug.md", data=b"---\nAmsterdam: de gemeente sluit de brug.\n---\n\nDe brug blijft dicht.\n")
+    assert source.title is None
+    assert [block.text for block in source.blocks] == ["Amsterdam: de gemeente sluit de brug.", "De brug blijft dicht."]

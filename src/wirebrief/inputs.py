@@ -14,10 +14,12 @@ leaves out on purpose; `--input-format text` keeps a page as it is.
 
 from __future__ import annotations
 
+import codecs
 import io
 import re
 import time
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -133,7 +135,8 @@ def _decode(data: bytes, name: str, charset: str | None, *, html: bool) -> tuple
     if declared is None and html:
         match = re.search(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", data[:4096], re.IGNORECASE)
         declared = match.group(1).decode("ascii", "replace") if match else None
-    if declared and declared.lower().replace("_", "-") not in ("utf-8", "utf8"):
+    utf8 = declared is not None and declared.lower().replace("_", "-") in ("utf-8", "utf8")
+    if declared and not utf8 and not _utf8_despite(declared, data):
         try:
             decoded = data.decode(declared)
         except (LookupError, UnicodeDecodeError):
@@ -152,26 +155,59 @@ def sniff(data: bytes, name: str = "input", content_kind: str | None = None) -> 
         if archive == "broken":
             raise InputError(f"{name} is a damaged ZIP file (a Word document cut short?); it cannot be opened")
         raise InputError(f"{name} is a ZIP archive, not an article (a .docx needs word/document.xml)")
-    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if head.startswith((b"<!doctype html", b"<html")) or (head.startswith(b"<?xml") and b"<html" in head):
+    suffix = _SUFFIXES.get(Path(name).suffix.lower()) if name not in ("-", "<stdin>") else None
+    head = _skip_prelude(data[:65536]).lower()
+    if head.startswith((b"<!doctype html", b"<html")) or content_kind == "html":
+        return "html"
+    # A saved page may carry kilobytes of inline script or style before its first body tag.
+    if suffix != "markdown" and _HTML_ROOT.search(head):
         return "html"
     sample = data[:65536].decode("utf-8", "replace")
     # Markdown may hold a few inline tags (links, <br>); its # headings are what HTML lacks.
-    if _ATX_HEADING.search(sample):
+    if _has_headings(sample, strict=suffix != "markdown"):
         return "markdown"
-    tags = re.findall(rb"</?(?:p|div|br|span|a|h[1-6]|article|body|head|section|li|ul|meta|title)\b[^>]*>", head)
-    if len(tags) >= 4:
+    if len(_COMMON_TAGS.findall(head[:4096])) >= 4:
         return "html"
-    if content_kind in ("html", "markdown"):
-        return content_kind  # type: ignore[return-value]
-    suffix = _SUFFIXES.get(Path(name).suffix.lower()) if name not in ("-", "<stdin>") else None
-    if suffix == "markdown":
-        return suffix
-    if suffix == "html" and re.search(rb"<[a-zA-Z!/][^>]*>", head):
+    if content_kind == "markdown" or suffix == "markdown":
+        return "markdown"
+    if suffix == "html" and re.search(rb"<[a-zA-Z!/][^>]*>", head[:4096]):
         return suffix  # a name says HTML, and there are tags: a fragment
     if _looks_like_markdown(sample):
         return "markdown"
     return "text"
+
+
+#: A root tag where markup starts a line: prose that mentions "<body>" mid-sentence is not a page.
+_HTML_ROOT = re.compile(rb"(?m)^[ \t]*(?:<[^>\n]*>[ \t]*)*<(?:!doctype\s+html|html|body)[\s>]")
+_COMMON_TAGS = re.compile(rb"</?(?:p|div|br|span|a|h[1-6]|article|body|head|section|li|ul|meta|title)\b[^>]*>")
+_PRELUDE = re.compile(rb"\A(?:\s|\xef\xbb\xbf|<!--.*?-->|<\?.*?\?>)+", re.DOTALL)
+
+
+def _skip_prelude(data: bytes) -> bytes:
+    """The bytes from the first real markup on: pages saved by browsers or tools often open
+    with a BOM, a comment ("saved from url=...") or an XML declaration before the doctype."""
+    match = _PRELUDE.match(data)
+    return data[match.end() :] if match else data
+
+
+def _utf8_despite(declared: str, data: bytes) -> bool:
+    """Whether bytes that declare a single-byte charset are UTF-8 all the same.
+
+    A template's stale meta tag or a server's default often says latin-1 over UTF-8 text, which
+    would then read "FinanciÃ«n". Text really in a single-byte charset with accented letters is
+    practically never valid UTF-8, so valid UTF-8 with non-ASCII bytes settles it.
+    """
+    try:
+        charset = codecs.lookup(declared).name
+    except LookupError:
+        return False
+    if not re.fullmatch(r"ascii|latin-?1|iso8859-\d+|cp125\d", charset) or data.isascii():
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _zip_kind(data: bytes) -> str:
@@ -183,7 +219,8 @@ def _zip_kind(data: bytes) -> str:
         return "broken"
 
 
-_ATX_HEADING = re.compile(r"^#{1,6}[ \t]+\S", re.MULTILINE)
+#: An ATX heading; a line of only #s and spaces ("# # #", the end mark of a press release) is not.
+_ATX_HEADING = re.compile(r"^#{1,6}[ \t]+(?![# \t\r]*$)\S", re.MULTILINE)
 _MARKDOWN_SIGNS = (
     re.compile(r"^(?:[-*+]|\d+\.)[ \t]+\S", re.MULTILINE),  # list items
     re.compile(r"\[[^\]\n]+\]\([^)\s]+\)"),  # links
@@ -194,10 +231,20 @@ _MARKDOWN_SIGNS = (
 
 
 def _looks_like_markdown(text: str) -> bool:
-    """An ATX heading, or two different Markdown constructs: one alone is often plain text."""
-    if _ATX_HEADING.search(text):
+    """ATX headings, or two different Markdown constructs: one alone is often plain text."""
+    if _has_headings(text, strict=True):
         return True
     return sum(1 for sign in _MARKDOWN_SIGNS if sign.search(text)) >= 2
+
+
+def _has_headings(text: str, *, strict: bool) -> bool:
+    """Whether `text` has ATX headings; `strict` (an input not named .md) asks for two of them,
+    or one on the first line: a single "# ..." line further down is as likely plain text."""
+    headings = _ATX_HEADING.findall(text)
+    if not strict or len(headings) >= 2:
+        return bool(headings)
+    first = next((line for line in text.lstrip("\ufeff").splitlines() if line.strip()), "")
+    return bool(_ATX_HEADING.match(first))
 
 
 # --------------------------------------------------------------------------------------------
@@ -277,18 +324,20 @@ def _size(count: int) -> str:
 _SUPERSCRIPT = re.compile(r"<sup\b[^>]*>\s*([^<]{1,8}?)\s*</sup>", re.IGNORECASE)
 #: An extraction without a block of at least this many words found menus, not an article.
 _ARTICLE_MIN_WORDS = 4
+#: A document with one of these tags is a page; without, a fragment (an article body).
+_PAGE_TAG = re.compile(r"<(?:html|body)\b", re.IGNORECASE)
+#: A line break followed by another: the gap between two paragraphs written with <br><br>.
+_DOUBLE_BREAK = re.compile(r"(<br\b[^>]*>)(?=(?:\s|&nbsp;|&#160;)*<br\b)", re.IGNORECASE)
+#: A private-use character that stands for that gap while trafilatura works: it drops a
+#: <br> with no text after it, so <br><br> would come back as one line break.
+_GAP = "\ue000"
+#: Paragraphs of one block of trafilatura's XML: two line breaks in a row end one.
+_BLANK_LINE = re.compile(r"\n\s*\n")
 
 
 def from_html(html: str, name: str, *, url: str | None = None, encoding: str = "utf-8", origin: str = "file") -> Source:
     """The article of a web page, its structure and its metadata, via trafilatura."""
-    import trafilatura
-
-    # trafilatura drops <sup> but keeps its text, so "10<sup>6</sup>" would read "106".
-    html = _SUPERSCRIPT.sub(r"^\1", html)
-    extracted = trafilatura.bare_extraction(
-        html, url=url, with_metadata=True, include_comments=False, include_tables=True,
-        include_formatting=False, include_links=False, include_images=False,
-    )
+    extracted = _extract_html(html, name, url)
     found = _html_blocks(extracted.body) if extracted is not None and extracted.body is not None else []
     blocks = [block for block, _ in found]
     if not any(len(block.text.split()) >= _ARTICLE_MIN_WORDS and not _is_furniture(raw) for block, raw in found):
@@ -307,6 +356,30 @@ def from_html(html: str, name: str, *, url: str | None = None, encoding: str = "
     )
 
 
+def _extract_html(html: str, name: str, url: str | None):  # -> trafilatura's Document or None
+    import trafilatura
+
+    # trafilatura drops <sup> but keeps its text, so "10<sup>6</sup>" would read "106".
+    html = _SUPERSCRIPT.sub(r"^\1", html)
+    if _GAP not in html:
+        html = _DOUBLE_BREAK.sub(r"\1" + _GAP, html)
+    if not _PAGE_TAG.search(html):
+        # A fragment (an article body on stdin or in a JSONL record) has no page around it:
+        # as a bare fragment trafilatura takes its lists and link paragraphs for furniture.
+        html = f"<html><body><article>{html}</article></body></html>"
+    try:
+        return trafilatura.bare_extraction(
+            html, url=url, with_metadata=True, include_comments=False, include_tables=True,
+            include_formatting=False, include_links=False, include_images=False,
+            # Only a date the page states for the article: the wider search takes any year on
+            # the page, so a "© 2019" footer would date an undated article 1 January 2019.
+            date_extraction_params={"extensive_search": False, "original_date": True},
+        )  # fmt: skip
+    except Exception as error:  # noqa: BLE001 - lxml and htmldate assert on some broken markup
+        reason = " ".join(str(error).split())[:120] or type(error).__name__
+        raise InputError(f"{name} cannot be read as HTML ({reason})") from None
+
+
 #: Elements of trafilatura's XML that hold text of their own, as blocks of the article.
 _BLOCK_TAGS = frozenset({"p", "head", "item", "quote", "list", "table", "row", "cell", "code"})
 
@@ -316,9 +389,12 @@ def _html_blocks(body) -> list[tuple[Block, str]]:  # body: lxml element in traf
     blocks: list[tuple[Block, str]] = []
 
     def add(kind: ParagraphKind, raw: str) -> None:
-        text = " ".join(raw.split())
-        if text:
-            blocks.append((Block(kind, text), raw))
+        # Paragraphs written with <br><br> inside one <p> or <div> are paragraphs on screen.
+        raw = raw.replace(_GAP, "\n")
+        for part in [raw] if kind == "heading" else _BLANK_LINE.split(raw):
+            text = " ".join(part.split())
+            if text:
+                blocks.append((Block(kind, text), part))
 
     def walk(element) -> None:
         tag = element.tag
@@ -359,7 +435,7 @@ def _element_text(element, skip: tuple[str, ...] = ()) -> str:
             inner = _element_text(child, skip)
             parts.append(f"\n{inner}\n" if child.tag in _BLOCK_TAGS else inner)
         parts.append(child.tail or "")
-    return "".join(parts)
+    return "".join(parts).replace(_GAP, "\n")
 
 
 def _is_furniture(raw: str) -> bool:
@@ -373,7 +449,7 @@ def _is_furniture(raw: str) -> bool:
 def _clean(value: str | None) -> str | None:
     if not value:
         return None
-    value = " ".join(str(value).split())
+    value = " ".join(str(value).replace(_GAP, " ").split())
     return value or None
 
 
@@ -385,6 +461,10 @@ def _same(a: str, b: str) -> bool:
 # Markdown
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<body>.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
+#: A front matter field: `key: value`, or `key:` with its value on the lines below.
+_META_FIELD = re.compile(r"(?P<key>[^\W\d][\w-]*):(?:[ \t]+(?P<value>.*?))?[ \t]*")
+#: A YAML block scalar's indicator (`>` folded, `|` literal, with chomping and indentation marks).
+_BLOCK_SCALAR = re.compile(r"[>|][-+0-9]*(?:[ \t]+#.*)?")
 
 
 def from_markdown(text: str, name: str, *, encoding: str = "utf-8", origin: str = "file") -> Source:
@@ -397,49 +477,97 @@ def from_markdown(text: str, name: str, *, encoding: str = "utf-8", origin: str 
 
     meta: dict[str, str] = {}
     match = _FRONT_MATTER.match(text)
-    if match:
-        for line in match.group("body").splitlines():
-            key, sep, value = line.partition(":")
-            if sep and key.strip().isidentifier():
-                meta[key.strip().lower()] = value.strip().strip("\"'")
-        text = text[match.end() :]
-    tokens = MarkdownIt("commonmark").enable(["table", "strikethrough"]).parse(text)
+    fields = _front_matter(match.group("body")) if match else None
+    if match and fields is not None:
+        meta, text = fields, text[match.end() :]
+    blocks = _markdown_blocks(MarkdownIt("commonmark").enable(["table", "strikethrough"]).parse(text))
+    if not blocks:
+        raise InputError(f"{name} has no text outside its Markdown markup")
+    title = _clean(meta.get("title"))
+    if title and not any(_same(block.text, title) for block in blocks if block.kind == "heading"):
+        blocks.insert(0, Block("heading", title))
+    return Source(
+        name=name, input_format="markdown", encoding=encoding, blocks=tuple(blocks), title=title,
+        author=_clean(meta.get("author")), date=_clean(meta.get("date")), origin=origin,
+    )
+
+
+_META_KEYS = frozenset({
+    "title", "author", "authors", "date", "description", "summary", "subtitle", "tags", "categories",
+    "category", "slug", "layout", "draft", "lang", "language", "source", "url", "byline", "dateline",
+})  # fmt: skip
+
+
+def _front_matter(body: str) -> dict[str, str] | None:
+    """The fields of a front matter block, or None when the block is no front matter.
+
+    A document may open with a `---` rule and prose up to the next rule: that is text to keep.
+    So only a block of `key: value` fields, each maybe continued on indented lines (or on
+    `- item` lines, a YAML list), is front matter.
+    """
+    fields: list[tuple[str, str, list[str]]] = []
+    for line in body.splitlines():
+        field = _META_FIELD.fullmatch(line)
+        if field:
+            fields.append((field["key"].lower(), field["value"] or "", []))
+        elif fields and (not line.strip() or line[:1] in " \t" or (line[:1] == "-" and not fields[-1][1])):
+            fields[-1][2].append(line.strip())
+        elif line.strip():
+            return None
+    found = {key: _meta_value(value, lines) for key, value, lines in fields}
+    # "Amsterdam: de gemeente sluit de brug." between two rules is prose, not a field: front
+    # matter names at least one of the fields such files carry.
+    return found if found and _META_KEYS & set(found) else None
+
+
+def _meta_value(value: str, lines: list[str]) -> str:
+    """A field's whole value: a block scalar (`title: >`) or a plain value is read over its
+    continuation lines, joined with spaces as a metadata field is one line; a list gives "a, b"."""
+    if _BLOCK_SCALAR.fullmatch(value):
+        return " ".join(" ".join(lines).split())
+    items = [line for line in lines if line]
+    if not value and items and all(line.startswith("-") for line in items):
+        return ", ".join(item[1:].strip().strip("\"'") for item in items)
+    return " ".join(" ".join([value, *lines]).split()).strip("\"'")
+
+
+def _markdown_blocks(tokens) -> list[Block]:  # tokens: markdown-it's block tokens
     blocks: list[Block] = []
     kind: ParagraphKind = "paragraph"
     row: list[str] = []
     in_cell = False
+    number = ""  # an ordered list item's number ("1. "), put before the item's first block
+
+    def add(block_kind: ParagraphKind, content: str) -> None:
+        nonlocal number
+        content = " ".join(content.split())
+        if content:
+            blocks.append(Block(block_kind, number + content))
+            number = ""
+
     for token in tokens:
         if token.type == "heading_open":
             kind = "heading"
         elif token.type == "heading_close":
             kind = "paragraph"
+        elif token.type == "list_item_open":
+            # The number is text of the article ("2. winst daalt" is referred to as point 2);
+            # a bullet is only markup.
+            number = f"{token.info}{token.markup} " if token.info else ""
+        elif token.type == "list_item_close":
+            number = ""
         elif token.type == "tr_open":
             row = []
         elif token.type in ("th_open", "td_open", "th_close", "td_close"):
             in_cell = token.type.endswith("_open")
         elif token.type == "tr_close":
             if any(row):
-                blocks.append(Block("paragraph", " | ".join(row)))
+                add("paragraph", " | ".join(row))
         elif token.type == "inline":
-            inline = _inline_text(token)
-            if in_cell:
-                row.append(inline)
-            elif inline:
-                blocks.append(Block(kind, inline))
+            row.append(_inline_text(token)) if in_cell else add(kind, _inline_text(token))
         elif token.type in ("fence", "code_block", "html_block"):
-            content = re.sub(r"<[^>]+>", " ", token.content) if token.type == "html_block" else token.content
-            content = " ".join(content.split())
-            if content:
-                blocks.append(Block("paragraph", content))
-    if not blocks:
-        raise InputError(f"{name} has no text outside its Markdown markup")
-    title = meta.get("title") or None
-    if title and not any(_same(block.text, title) for block in blocks if block.kind == "heading"):
-        blocks.insert(0, Block("heading", title))
-    return Source(
-        name=name, input_format="markdown", encoding=encoding, blocks=tuple(blocks), title=title,
-        author=meta.get("author") or None, date=meta.get("date") or None, origin=origin,
-    )
+            add("paragraph", _strip_html(token.content) if token.type == "html_block" else token.content)
+    return blocks
 
 
 def _inline_text(token) -> str:
@@ -448,13 +576,52 @@ def _inline_text(token) -> str:
         if child.type in ("text", "code_inline"):
             parts.append(child.content)
         elif child.type == "html_inline":
-            # A line break or block tag separates words; inline tags (<a>, <b>) do not.
-            parts.append(" " if re.match(r"</?(?:br|p|div|li|tr|td)\b", child.content, re.IGNORECASE) else "")
+            parts.append(_strip_html(child.content))
         elif child.type in ("softbreak", "hardbreak"):
             parts.append(" ")
         elif child.type == "image":
             parts.append(child.content)  # the alt text
     return " ".join("".join(parts).split())
+
+
+#: HTML elements that sit inside a run of words (<b>, <a>): their tags just go.
+_HTML_INLINE = frozenset({
+    "a", "abbr", "b", "bdi", "bdo", "big", "cite", "code", "data", "del", "dfn", "em", "font", "i",
+    "img", "ins", "kbd", "mark", "q", "s", "samp", "small", "span", "strike", "strong", "sub", "sup",
+    "time", "tt", "u", "var", "wbr",
+})  # fmt: skip
+#: Other HTML elements (<br>, <p>, <td>): their tags separate words.
+_HTML_OTHER = frozenset({
+    "address", "article", "aside", "audio", "blockquote", "body", "br", "caption", "center", "col",
+    "colgroup", "dd", "details", "div", "dl", "dt", "embed", "fieldset", "figcaption", "figure",
+    "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "head", "header", "hr", "html", "iframe",
+    "input", "label", "legend", "li", "link", "main", "meta", "nav", "noscript", "ol", "object",
+    "option", "p", "picture", "pre", "script", "section", "select", "source", "style", "summary",
+    "table", "tbody", "td", "template", "textarea", "tfoot", "th", "thead", "title", "tr", "track",
+    "ul", "video",
+})  # fmt: skip
+#: A comment, a declaration, a processing instruction or a tag.
+_HTML_MARKUP = re.compile(
+    r"<!--.*?-->|<![^>]*>|<\?.*?\?>|</?(?P<name>[A-Za-z][\w-]*)(?:\s[^>]*)?/?>", re.DOTALL
+)
+
+
+def _strip_html(markup: str) -> str:
+    """Markdown's HTML without its tags and comments. Text in angle brackets that is no HTML
+    tag (<Philips>, <Jan Jansen>: a placeholder or a name) is the article's text and stays."""
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group("name")
+        if name is None:
+            return ""  # a comment, doctype or processing instruction
+        lower = name.lower()
+        if name not in (lower, name.upper()):
+            return match.group()  # HTML tags are written in one case; "Philips" is a name
+        if lower in _HTML_INLINE:
+            return ""
+        return " " if lower in _HTML_OTHER else match.group()
+
+    return _HTML_MARKUP.sub(replace, markup)
 
 
 # --------------------------------------------------------------------------------------------
@@ -479,33 +646,9 @@ def from_docx(data: bytes, name: str, *, origin: str = "file") -> Source:
 
 
 def _docx_source(document, name: str, origin: str) -> Source:
-    from docx.table import Table
-    from docx.text.paragraph import Paragraph as WordParagraph
-
-    blocks: list[Block] = []
-    for item in document.iter_inner_content():
-        if isinstance(item, WordParagraph):
-            text = " ".join(item.text.split())
-            if not text:
-                continue
-            style = (item.style.name if item.style is not None else "") or ""
-            heading = style.startswith(("Heading", "Title", "Subtitle", "Kop", "Titel"))
-            blocks.append(Block("heading" if heading else "paragraph", text))
-        elif isinstance(item, Table):
-            for row in item.rows:
-                # A merged cell is the same cell in every grid column it spans: take it once.
-                # Neighbouring cells that merely hold the same text ("2 | 2") are both kept.
-                seen: set[int] = set()
-                unique = []
-                for cell in row.cells:
-                    if id(cell._tc) in seen:
-                        continue
-                    seen.add(id(cell._tc))
-                    text = " ".join(cell.text.split())
-                    if text:
-                        unique.append(text)
-                if unique:
-                    blocks.append(Block("paragraph", " | ".join(unique)))
+    # Word shows a paragraph's style by name; the XML refers to it by id ("Kop1" for "heading 1").
+    styles = {style.style_id: style.name or "" for style in document.styles}
+    blocks = list(_docx_blocks(document.element.body, styles))
     if not blocks:
         raise InputError(f"{name} is a Word document without text")
     # The creation date of a Word file is when its template was made, not the article's date:
@@ -515,6 +658,106 @@ def _docx_source(document, name: str, origin: str) -> Source:
         name=name, input_format="docx", encoding="utf-8", blocks=tuple(blocks), title=_clean(properties.title),
         author=_clean(properties.author), origin=origin,
     )
+
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+#: Text that is not in the document as it reads: tracked deletions, the old place of a moved
+#: passage, and the copy of a text box that Word writes for versions before 2010.
+_MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+_DOCX_GONE = frozenset({_W + "del", _W + "moveFrom", _MC + "Fallback"})
+#: Run content that stands for a character.
+_DOCX_CHARACTERS = {
+    _W + "tab": " ", _W + "ptab": " ", _W + "br": " ", _W + "cr": " ", _W + "noBreakHyphen": "-",
+    _W + "softHyphen": "",
+}  # fmt: skip
+_DOCX_HEADING_STYLES = ("Heading", "Title", "Subtitle", "Kop", "Titel")
+
+
+def _docx_blocks(container, styles: dict[str, str]) -> Iterator[Block]:
+    """Paragraphs and table rows in reading order, read from the XML itself: python-docx's
+    paragraphs leave out tracked insertions, fields and content controls, whose text is the
+    article's. Any other element (a content control, custom XML) is read through."""
+    for element in container:
+        if element.tag == _W + "p":
+            text = _docx_text(element)
+            if text:
+                style = element.find(f"{_W}pPr/{_W}pStyle")
+                style_id = style.get(_W + "val", "") if style is not None else ""
+                heading = styles.get(style_id, style_id).startswith(_DOCX_HEADING_STYLES)
+                yield Block("heading" if heading else "paragraph", text)
+        elif element.tag == _W + "tbl":
+            for row in _docx_within(element, _W + "tr"):
+                text = _docx_row(row)
+                if text:
+                    yield Block("paragraph", text)
+        elif element.tag not in _DOCX_GONE:
+            yield from _docx_blocks(element, styles)
+
+
+def _docx_row(row) -> str:
+    """A table row as its cells' texts joined by " | "; a cell's text includes nested tables.
+
+    A merged cell is the same cell in every grid column it spans (and a vertically merged one
+    the cell above): take it once. Neighbouring cells that merely hold the same text ("2 | 2")
+    are both kept.
+    """
+    seen = set()  # the w:tc elements themselves: an element is equal only to itself
+    cells: list[str] = []
+    for cell in _docx_within(row, _W + "tc"):
+        cell = _docx_merged_origin(cell)
+        if cell in seen:
+            continue
+        seen.add(cell)
+        text = _docx_text(cell)
+        if text:
+            cells.append(text)
+    return " | ".join(cells)
+
+
+def _docx_merged_origin(cell):  # cell: python-docx's CT_Tc
+    """The cell whose text a vertically merged cell shows (as python-docx's row.cells gives)."""
+    try:
+        while cell.vMerge == "continue":
+            cell = cell._tc_above
+    except (ValueError, IndexError, AttributeError):
+        pass  # a merge with no cell above, or one inside a content control: keep its own
+    return cell
+
+
+def _docx_within(element, tag: str) -> Iterator:
+    """The `tag` elements of `element` (rows of a table, cells of a row), also those that a
+    content control or custom XML wraps; not those of a nested table."""
+    for child in element:
+        if child.tag == tag:
+            yield child
+        elif child.tag not in _DOCX_GONE:
+            yield from _docx_within(child, tag)
+
+
+def _docx_text(element) -> str:
+    """All text of a paragraph or cell in document order, with spaces for tabs and breaks.
+
+    Every w:t counts, whatever run, hyperlink, field, insertion or content control holds it;
+    deleted text (w:delText, w:del) is no longer in the document. Paragraphs inside this one
+    (a text box) or a nested table's cells are kept apart by a space.
+    """
+    parts: list[str] = []
+
+    def walk(node) -> None:
+        for child in node:
+            tag = child.tag
+            if tag == _W + "t":
+                parts.append(child.text or "")
+            elif tag in _DOCX_CHARACTERS:
+                parts.append(_DOCX_CHARACTERS[tag])
+            elif tag not in _DOCX_GONE:
+                separate = tag in (_W + "p", _W + "tc")
+                parts.append(" " if separate else "")
+                walk(child)
+                parts.append(" " if separate else "")
+
+    walk(element)
+    return " ".join("".join(parts).split())
 
 
 # --------------------------------------------------------------------------------------------
