@@ -1098,9 +1098,8 @@ def test_binary_response_is_not_a_web_page(server, path, content_type):
 def test_oversized_response_is_refused(server, path, expected):
     error = fetch_error(server.url(path), max_bytes=1000)
     assert expected in str(error)
-    # The same page is fine under the default limit.
-    with pytest.raises(InputError, match="no article text"):
-        read_input(server.url(path))
+    # The same page is fine under the default limit: a fragment, read whole.
+    assert [block.text for block in read_input(server.url(path)).blocks] == ["x" * 4993]
 
 
 def test_connection_refused_is_a_fetch_error(closed_port):
@@ -1294,3 +1293,32 @@ def test_a_rule_around_a_prose_line_with_a_colon_is_no_front_matter():
     source = read_input("brug.md", data=b"---\nAmsterdam: de gemeente sluit de brug.\n---\n\nDe brug blijft dicht.\n")
     assert source.title is None
     assert [block.text for block in source.blocks] == ["Amsterdam: de gemeente sluit de brug.", "De brug blijft dicht."]
+
+
+def test_an_html_fragment_is_read_whole_without_trafilatura():
+    fragment = (
+        b"<p>Het kabinet is gevallen. De premier biedt vanavond zijn ontslag aan.</p>"
+        b"<ul><li>PVV: 37</li><li>VVD: 24</li></ul>"
+        b'<p><a href="/uitslagen">Bekijk alle uitslagen per gemeente</a></p>'
+        b"<p>Eerste alinea.<br><br>Tweede alinea in dezelfde p.</p>"
+        b"<table><tr><td>Zetels</td><td>150</td></tr></table>"
+        b"<h2>Reacties</h2>Losse tekst<script>var x = 1;</script> na het script, 10<sup>6</sup> euro."
+    )
+    source = read_input("-", data=fragment)
+    assert source.input_format == "html"
+    assert [(block.kind, block.text) for block in source.blocks] == [
+        ("paragraph", "Het kabinet is gevallen. De premier biedt vanavond zijn ontslag aan."),
+        ("paragraph", "PVV: 37"),
+        ("paragraph", "VVD: 24"),
+        ("paragraph", "Bekijk alle uitslagen per gemeente"),
+        ("paragraph", "Eerste alinea."),
+        ("paragraph", "Tweede alinea in dezelfde p."),
+        ("paragraph", "Zetels | 150"),
+        ("heading", "Reacties"),
+        ("paragraph", "Losse tekst na het script, 10^6 euro."),
+    ]
+
+
+def test_an_html_fragment_without_text_is_refused():
+    with pytest.raises(InputError, match="HTML without any text"):
+        read_input("-", data=b"<div><script>var x = 1;</script><p> </p></div>")

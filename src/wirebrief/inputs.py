@@ -336,7 +336,17 @@ _BLANK_LINE = re.compile(r"\n\s*\n")
 
 
 def from_html(html: str, name: str, *, url: str | None = None, encoding: str = "utf-8", origin: str = "file") -> Source:
-    """The article of a web page, its structure and its metadata, via trafilatura."""
+    """The article of a web page, its structure and its metadata, via trafilatura.
+
+    A fragment (no <html> or <body>: an article body on stdin or in a JSONL record) has no
+    page furniture to remove, and trafilatura's choices would drop some of its text (a
+    paragraph that is one link, a short list), so it is read block by block as it is.
+    """
+    if not _PAGE_TAG.search(html):
+        blocks = _fragment_blocks(html, name)
+        if not blocks:
+            raise InputError(f"{name} is HTML without any text")
+        return Source(name=name, input_format="html", encoding=encoding, blocks=tuple(blocks), url=url, origin=origin)
     extracted = _extract_html(html, name, url)
     found = _html_blocks(extracted.body) if extracted is not None and extracted.body is not None else []
     blocks = [block for block, _ in found]
@@ -363,10 +373,6 @@ def _extract_html(html: str, name: str, url: str | None):  # -> trafilatura's Do
     html = _SUPERSCRIPT.sub(r"^\1", html)
     if _GAP not in html:
         html = _DOUBLE_BREAK.sub(r"\1" + _GAP, html)
-    if not _PAGE_TAG.search(html):
-        # A fragment (an article body on stdin or in a JSONL record) has no page around it:
-        # as a bare fragment trafilatura takes its lists and link paragraphs for furniture.
-        html = f"<html><body><article>{html}</article></body></html>"
     try:
         return trafilatura.bare_extraction(
             html, url=url, with_metadata=True, include_comments=False, include_tables=True,
@@ -378,6 +384,66 @@ def _extract_html(html: str, name: str, url: str | None):  # -> trafilatura's Do
     except Exception as error:  # noqa: BLE001 - lxml and htmldate assert on some broken markup
         reason = " ".join(str(error).split())[:120] or type(error).__name__
         raise InputError(f"{name} cannot be read as HTML ({reason})") from None
+
+
+#: HTML elements that start a new block of text, and those that hold none for a reader.
+_HTML_BLOCKS = frozenset({
+    "p", "div", "section", "article", "main", "header", "footer", "aside", "blockquote", "ul", "ol",
+    "li", "dl", "dt", "dd", "table", "thead", "tbody", "tfoot", "tr", "figure", "figcaption", "pre",
+    "h1", "h2", "h3", "h4", "h5", "h6", "hr", "address", "details", "summary", "caption", "center",
+})  # fmt: skip
+_HTML_SILENT = frozenset({"script", "style", "noscript", "template", "head", "title", "meta", "link"})
+
+
+def _fragment_blocks(html: str, name: str) -> list[Block]:
+    """Every text of an HTML fragment, in order: headings, and a paragraph per block element
+    (list item, table row with its cells joined by " | ", <br><br> gaps); scripts and styles
+    hold no text for a reader and are left out."""
+    from lxml import etree
+    from lxml import html as lxml_html
+
+    try:
+        root = lxml_html.fragment_fromstring(_SUPERSCRIPT.sub(r"^\1", html), create_parent="div")
+    except (etree.ParserError, ValueError) as error:
+        raise InputError(f"{name} cannot be read as HTML ({' '.join(str(error).split())[:120]})") from None
+    blocks: list[Block] = []
+    pending: list[str] = []
+
+    def flush(kind: ParagraphKind = "paragraph") -> None:
+        for part in _BLANK_LINE.split("".join(pending)):
+            text = " ".join(part.split())
+            if text:
+                blocks.append(Block(kind, text))
+        pending.clear()
+
+    def walk(element) -> None:
+        tag = element.tag.lower() if isinstance(element.tag, str) else ""
+        if tag in _HTML_SILENT or not tag:  # comments and processing instructions too
+            pending.append(element.tail or "")
+            return
+        if tag == "br":
+            pending.append("\n" + (element.tail or ""))
+            return
+        if tag == "tr":
+            flush()
+            cells = [" ".join(cell.text_content().split()) for cell in element if isinstance(cell.tag, str)]
+            pending.append(" | ".join(cell for cell in cells if cell))
+            flush()
+            pending.append(element.tail or "")
+            return
+        block = tag in _HTML_BLOCKS
+        if block:
+            flush()
+        pending.append(element.text or "")
+        for child in element:
+            walk(child)
+        if block:
+            flush("heading" if re.fullmatch(r"h[1-6]", tag) else "paragraph")
+        pending.append(element.tail or "")
+
+    walk(root)
+    flush()
+    return blocks
 
 
 #: Elements of trafilatura's XML that hold text of their own, as blocks of the article.
