@@ -14,6 +14,7 @@ from fakes import FakeEngine, fake_translation
 
 from wirebrief.batch import run_batch
 from wirebrief.config import Settings
+from wirebrief.errors import ModelNotFoundError
 from wirebrief.pipeline import iter_briefs, make_brief, read_article
 
 DATA = Path(__file__).parent / "data" / "languages"
@@ -156,7 +157,9 @@ def test_english_into_another_language_summarises_the_source_itself():
     )
     assert result.translated and result.route["pivot"] is None
     assert not any(text.startswith(("EN(", "FR(")) for text in summariser.generated_texts)
-    assert result.summaries.get("headline").text.startswith("TIER(")
+    # English -> French is the article's own pair: its engine translates the tiers too.
+    assert result.summaries.get("headline").text.startswith("FR(")
+    assert tiers.calls == []
 
 
 def test_a_batch_routes_each_article_by_its_own_language(tmp_path):
@@ -242,3 +245,28 @@ def test_numbers_and_names_are_checked_only_where_the_checker_reads_the_language
     assert not {f.kind for f in result.findings} & {"number_mismatch", "name_missing", "number_format"}
     dutch = make_brief(article(DUTCH).document, settings=Settings(), tiers="none", engines={"translation": FakeEngine()})
     assert dutch.provenance["checks"] == {"numbers_and_names": True}
+
+
+def test_offline_a_missing_tiers_model_is_refused_before_any_translation():
+    direct = TaggedEngine("DE")
+    english = (DATA / "en-long.txt").read_text(encoding="utf-8")
+    found = article(english)
+    settings = Settings(offline=True, translation_model="Helsinki-NLP/opus-mt-en-de")
+    with pytest.raises(ModelNotFoundError) as caught:
+        # The translation engine is supplied; the summary model is not in the (empty) cache.
+        make_brief(found.document, settings=settings, target_lang="de", engines={"translation": direct})
+    assert "summary model google/flan-t5-large is not in the Hugging Face cache" in str(caught.value)
+    assert direct.calls == []  # nothing was translated first
+
+
+def test_offline_a_missing_pivot_model_fails_before_translating():
+    direct, summariser = TaggedEngine("DE"), FakeEngine()
+    found = article(DUTCH)
+    with pytest.raises(ModelNotFoundError) as caught:
+        make_brief(
+            found.document, settings=Settings(offline=True), target_lang="de",
+            engines={"translation": direct, "summary": summariser},
+        )
+    assert "English pivot translation model Helsinki-NLP/opus-mt-nl-en is not in the Hugging Face cache" in str(caught.value)
+    assert "wirebrief models pull Helsinki-NLP/opus-mt-nl-en" in caught.value.one_line()
+    assert direct.calls == []

@@ -256,6 +256,8 @@ def iter_briefs(
             plans.append(plan_for(document.language, target_lang, settings, tiers=bool(chosen), translate=translate))
         except WirebriefError as error:
             plans.append(error)
+    if settings.offline:
+        _refuse_missing_models(plans, settings, engines, tiers=bool(chosen))
 
     def engine_for(role: str, route: Route | None = None) -> Engine:
         if role in engines:
@@ -358,7 +360,8 @@ def iter_briefs(
                 route = found.tiers_translation
                 step = time.perf_counter()
                 try:
-                    tiers_engine = engine_for("tiers", route)
+                    # English into the target is the article's own pair when it is English.
+                    tiers_engine = engine_for("translation" if route == found.translation else "tiers", route)
                     progress.stage(f"Translating the tiers ({route.source} → {route.target})")
                     summaries = _translate_tiers(summaries, tiers_engine, params_for(route), settings.retries, progress)
                 except (ModelError, GenerationError) as error:
@@ -390,6 +393,43 @@ def iter_briefs(
             translated=direct,
             route=found.as_dict(),
         )
+
+
+def _refuse_missing_models(plans: list, settings: Settings, engines: dict[str, Engine], *, tiers: bool) -> None:
+    """Offline, a model not in the cache can never load: say so before any work is done,
+    rather than after translating with the models that are there. A missing (or misnamed)
+    translation model fails its articles, in place in `plans`; a missing summary model fails
+    the run."""
+    from .models import missing_model_error
+
+    problems: dict[tuple[str, str], WirebriefError | None] = {}
+
+    def problem(model: str, role: str) -> WirebriefError | None:
+        if (model, role) not in problems:
+            try:
+                ref = resolve(model)
+                problems[(model, role)] = None if is_present(ref) else missing_model_error(ref, role, offline=True)
+            except WirebriefError as error:
+                problems[(model, role)] = error
+        return problems[(model, role)]
+
+    for index, found in enumerate(plans):
+        if not isinstance(found, Plan):
+            continue
+        for role, route in found.routes().items():
+            if role == "tiers" and route == found.translation:
+                continue  # the article's own pair, checked as the translation
+            if role in engines or f"translation:{route.model}" in engines:
+                continue
+            error = problem(route.model, _ROLE_NAMES[role])
+            if error is not None:
+                plans[index] = error
+                break
+    wanted = any(isinstance(found, Plan) for found in plans)
+    if tiers and wanted and "summary" not in engines:
+        error = problem(settings.summary_model, "summary")
+        if error is not None:
+            raise error
 
 
 #: How each translation step is named in messages (a missing model says which step needs it).
