@@ -1322,3 +1322,21 @@ def test_an_html_fragment_is_read_whole_without_trafilatura():
 def test_an_html_fragment_without_text_is_refused():
     with pytest.raises(InputError, match="HTML without any text"):
         read_input("-", data=b"<div><script>var x = 1;</script><p> </p></div>")
+
+
+def test_a_figure_caption_on_a_page_is_kept_in_place():
+    page = (
+        b"<!DOCTYPE html><html><body><article><h1>Storm in Zeeland</h1>"
+        b"<p>Het KNMI heeft code oranje afgegeven voor de hele provincie Zeeland vanwege zware windstoten.</p>"
+        b'<figure><img src="golven.jpg" alt="Golven"><figcaption>Hoge golven bij de boulevard van '
+        b"Vlissingen, <em>dinsdagochtend</em>.</figcaption></figure>"
+        b"<p>Rijkswaterstaat sluit de Oosterscheldekering voor het eerst dit jaar, meldt de woordvoerder.</p>"
+        b"</article></body></html>"
+    )
+    source = read_input("storm.html", data=page)
+    assert [block.text for block in source.blocks] == [
+        "Storm in Zeeland",
+        "Het KNMI heeft code oranje afgegeven voor de hele provincie Zeeland vanwege zware windstoten.",
+        "Hoge golven bij de boulevard van Vlissingen, dinsdagochtend.",
+        "Rijkswaterstaat sluit de Oosterscheldekering voor het eerst dit jaar, meldt de woordvoerder.",
+    ]

@@ -321,6 +321,10 @@ def _size(count: int) -> str:
 # --------------------------------------------------------------------------------------------
 # HTML
 
+_CAPTIONED_FIGURE = re.compile(
+    r"<figure\b[^>]*>(?:(?!</figure>).)*?<figcaption\b[^>]*>((?:(?!</figcaption>).)*)</figcaption>(?:(?!</figure>).)*?</figure>",
+    re.IGNORECASE | re.DOTALL,
+)
 _SUPERSCRIPT = re.compile(r"<sup\b[^>]*>\s*([^<]{1,8}?)\s*</sup>", re.IGNORECASE)
 #: An extraction without a block of at least this many words found menus, not an article.
 _ARTICLE_MIN_WORDS = 4
@@ -371,6 +375,8 @@ def _extract_html(html: str, name: str, url: str | None):  # -> trafilatura's Do
 
     # trafilatura drops <sup> but keeps its text, so "10<sup>6</sup>" would read "106".
     html = _SUPERSCRIPT.sub(r"^\1", html)
+    # It also drops a figure's caption, which is the article's text: keep it as a paragraph.
+    html = _CAPTIONED_FIGURE.sub(r"<p>\1</p>", html)
     if _GAP not in html:
         html = _DOUBLE_BREAK.sub(r"\1" + _GAP, html)
     try:
