@@ -321,14 +321,20 @@ def _model_identity(name: str, role: str, engines: dict[str, Any], memo: dict[st
 
 
 def article_key(base: str, article: Any, settings: Settings, target_lang: str, tiers: bool,
-                engines: dict[str, Any], memo: dict[str, str]) -> str:
+                engines: dict[str, Any], memo: dict[str, str], plans: dict[str, Any]) -> str:
     """The settings key of one article: the run's settings plus the models its language is
-    routed to, so that changing the German model redoes the German articles only."""
+    routed to, so that changing the German model redoes the German articles only. `memo`
+    keeps model identities and `plans` the routing plan per language, across articles."""
     from .pipeline import plan_for
 
-    try:
-        found = plan_for(article.document.language, target_lang, settings, tiers=tiers)
-    except WirebriefError:
+    language = article.document.language
+    if language not in plans:
+        try:
+            plans[language] = plan_for(language, target_lang, settings, tiers=tiers)
+        except WirebriefError:
+            plans[language] = None
+    found = plans[language]
+    if found is None:
         return base
     models = {role: _model_identity(route.model, "translation" if role == "translation" else role, engines, memo)
               for role, route in found.routes().items()}
@@ -432,7 +438,7 @@ class _Pending:
     key: str = ""
 
 
-def _read(item: Item, source_lang: str, target_lang: str, started: float, input_format: str = "auto") -> _Pending:
+def _read(item: Item, source_lang: str, started: float, input_format: str = "auto") -> _Pending:
     from .pipeline import read_article
 
     if item.error is not None:
@@ -446,10 +452,7 @@ def _read(item: Item, source_lang: str, target_lang: str, started: float, input_
         data = (item.text or "").encode("utf-8")
     digest = hashlib.sha256(data).hexdigest()
     try:
-        article = read_article(
-            item.origin, source_lang=source_lang, target_lang=target_lang, data=data,
-            input_format=input_format,
-        )
+        article = read_article(item.origin, source_lang=source_lang, data=data, input_format=input_format)
     except InputError as error:
         return _Pending(item, digest, started, error=error.one_line())
     return _Pending(item, digest, started, article=article)
@@ -544,6 +547,7 @@ def run_batch(
         observer.article(entry, report)
 
     memo: dict[str, str] = {}
+    plans: dict[str, Any] = {}
     # Engines the caller passed in; those loaded during the run must not change the keys.
     supplied = dict(engines)
 
@@ -558,10 +562,10 @@ def run_batch(
         for item in collect(sources, pattern):
             if not in_shard(item.id, shard):
                 continue
-            pending = _read(item, source_lang, target_lang, time.perf_counter(), input_format)
+            pending = _read(item, source_lang, time.perf_counter(), input_format)
             pending.key = key
             if pending.article is not None:
-                pending.key = article_key(key, pending.article, settings, target_lang, bool(chosen), supplied, memo)
+                pending.key = article_key(key, pending.article, settings, target_lang, bool(chosen), supplied, memo, plans)
             if out_dir is not None and pending.error is None and not force:
                 previous = done.get(item.id)
                 name = output_name(item.id, output_format)

@@ -649,18 +649,13 @@ def detect(source: str, input_format: str, output_format: str | None, offline: b
     import json
 
     from .detect import detect as detect_language
-    from .detect import foreign_language, require_language
-    from .errors import InputError
+    from .detect import foreign_language, refusal
     from .inputs import read_input, to_document
 
     settings = _settings(offline=offline)
     extracted = read_input(source, input_format=input_format, offline=settings.fetch_offline)
     found = detect_language(extracted.plain_text)
-    problem = None
-    try:
-        require_language(extracted.plain_text, extracted.name)
-    except InputError as error:
-        problem = error
+    problem = refusal(found, extracted.plain_text, extracted.name)
     document = to_document(extracted, found.language)
     others = [
         {"paragraph": paragraph.index, "language": language}
@@ -824,18 +819,14 @@ def models_list(translation_model: str | None, summary_model: str | None, output
     """Show the configured models, where each setting came from, and whether each is present."""
     import json
 
-    from .errors import WirebriefError as _Error
-    from .models import hub_cache_dir, is_present, resolve
+    from .models import hub_cache_dir, model_status
 
     settings = _settings(translation_model=translation_model, summary_model=summary_model)
     rows = []
     for role, name in (("translation", settings.translation_model), ("summary", settings.summary_model)):
-        try:
-            ref = resolve(name)
-            location, present = ref.location, is_present(ref)
-        except _Error as error:
-            location, present = f"({error.one_line()})", False
-        rows.append({"role": role, "name": name, "location": location, "present": present,
+        status = model_status(name)
+        location = status["location"] or f"({status['error']})"
+        rows.append({"role": role, "name": name, "location": location, "present": status["present"],
                      "from": settings.origins.get(f"{role}_model", "default")})
     output_format = output_format or ("rich" if sys.stdout.isatty() else "text")
     if output_format == "json":

@@ -14,6 +14,8 @@ from typing import Any
 
 from .errors import InputError
 
+#: Scripts without spaces pack a word into one or two characters: fewer letters say enough.
+_DENSE_SCRIPTS = ("zh", "ja", "ko", "th")
 #: py3langid's code for "no linguistic content".
 _NO_LANGUAGE = "zxx"
 #: The least confidence at which a detection is acted on.
@@ -78,8 +80,7 @@ def detect(text: str, *, top: int = 3) -> Detection:
     ranked = _identifier().rank(text)[:top]
     language, confidence = ranked[0]
     letters = sum(1 for char in text if char.isalpha())
-    # Scripts without spaces pack a word into one or two characters.
-    enough = letters >= MIN_LETTERS or (letters >= 4 and language in ("zh", "ja", "ko", "th"))
+    enough = letters >= MIN_LETTERS or (letters >= 4 and language in _DENSE_SCRIPTS)
     return Detection(
         language=language,
         confidence=float(confidence),
@@ -91,26 +92,33 @@ def detect(text: str, *, top: int = 3) -> Detection:
 def require_language(text: str, name: str = "input") -> Detection:
     """Detect the text's language, refusing with a clear message when the guess is unsure."""
     found = detect(text)
+    problem = refusal(found, text, name)
+    if problem is not None:
+        raise problem
+    return found
+
+
+def refusal(found: Detection, text: str, name: str = "input") -> InputError | None:
+    """Why a detection of `text` cannot be acted on, as the error to raise; None if it can."""
     if found.sure and found.language != _NO_LANGUAGE:
-        return found
+        return None
     letters = sum(1 for char in text if char.isalpha())
     if found.language == _NO_LANGUAGE or not letters:
-        raise InputError(
+        return InputError(
             f"{name} has no letters to tell its language from",
             hint="pass --source-lang with the language code if it is an article",
         )
-    if not found.sure and letters < MIN_LETTERS and found.language not in ("zh", "ja", "ko", "th"):
-        raise InputError(
+    if letters < MIN_LETTERS and found.language not in _DENSE_SCRIPTS:
+        return InputError(
             f"{name} is too short to tell its language ({letters} letters)",
             hint="pass --source-lang with the language code",
         )
     others = ", ".join(f"{language_name(code)} {p:.2f}" for code, p in found.candidates[1:] if p >= 0.01)
     runners = f"; also possible: {others}" if others else ""
-    return_hint = f"pass --source-lang {found.language} if the text is {found.name}, or the right code"
-    raise InputError(
+    return InputError(
         f"cannot tell the language of {name} with confidence "
         f"(best guess {found.name}, {found.confidence:.2f}{runners})",
-        hint=return_hint,
+        hint=f"pass --source-lang {found.language} if the text is {found.name}, or the right code",
     )
 
 

@@ -20,7 +20,7 @@ import re
 import time
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -73,7 +73,6 @@ class Source:
     url: str | None = None
     #: How the input was obtained: "file", "stdin" or "url".
     origin: str = "file"
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def plain_text(self) -> str:

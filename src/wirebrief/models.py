@@ -6,8 +6,9 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from .errors import ModelError, ModelNotFoundError, UsageError
+from .errors import ModelError, ModelNotFoundError, UsageError, WirebriefError
 
 #: Short names a user may type, and the hub ids they stand for.
 ALIASES: dict[str, str] = {
@@ -66,6 +67,16 @@ def is_present(ref: ModelRef) -> bool:
     from huggingface_hub import try_to_load_from_cache
 
     return isinstance(try_to_load_from_cache(ref.location, "config.json"), str)
+
+
+def model_status(name: str) -> dict[str, Any]:
+    """Where a model is and whether it is there, without loading it; a name that cannot be
+    resolved gives its error instead of a location."""
+    try:
+        ref = resolve(name)
+    except WirebriefError as error:
+        return {"model": name, "location": None, "present": False, "error": error.one_line()}
+    return {"model": name, "location": ref.location, "present": is_present(ref)}
 
 
 def missing_model_error(ref: ModelRef, role: str, *, offline: bool) -> ModelNotFoundError:

@@ -19,7 +19,7 @@ from .document import Document, Metadata, decode
 from .engine import Engine, known_cache_key, load_engine
 from .errors import GenerationError, InputError, ModelError, WirebriefError
 from .glossary import load_glossary
-from .models import is_present, resolve
+from .models import is_present, model_status, resolve
 from .prompts import CHUNK_PROMPT, load_prompts, select_tiers
 from .render import plural
 from .routing import Plan, Route, check_code
@@ -106,7 +106,6 @@ def read_article(
     source: str | Path,
     *,
     source_lang: str = "auto",
-    target_lang: str = "en",
     input_format: str = "auto",
     offline: bool = False,
     data: bytes | None = None,
@@ -250,12 +249,13 @@ def iter_briefs(
     chosen = select_tiers(prompts, tiers) if summarise else []
     glossary = load_glossary(settings.glossary) if settings.glossary else None
 
-    plans: list[Plan | WirebriefError] = []
-    for document in documents:
+    by_language: dict[str, Plan | WirebriefError] = {}
+    for language in {document.language for document in documents}:
         try:
-            plans.append(plan_for(document.language, target_lang, settings, tiers=bool(chosen), translate=translate))
+            by_language[language] = plan_for(language, target_lang, settings, tiers=bool(chosen), translate=translate)
         except WirebriefError as error:
-            plans.append(error)
+            by_language[language] = error
+    plans = [by_language[document.language] for document in documents]
     if settings.offline:
         _refuse_missing_models(plans, settings, engines, tiers=bool(chosen))
 
@@ -498,12 +498,14 @@ def make_brief(
     return result
 
 
-def _read_checked(source: str | Path, settings: Settings, source_lang: str, target_lang: str, input_format: str) -> Article:
-    """Check the language codes, then read the article (fetching a URL unless offline)."""
-    check_languages(source_lang, target_lang)
-    return read_article(
-        source, source_lang=source_lang, target_lang=target_lang, input_format=input_format, offline=settings.fetch_offline
-    )
+def _read_checked(
+    source: str | Path, settings: Settings, source_lang: str, target_lang: str, input_format: str
+) -> tuple[Article, str]:
+    """Check the language codes, then read the article (fetching a URL unless offline);
+    returns it with the normalised target language."""
+    source_lang, target_lang = check_languages(source_lang, target_lang)
+    article = read_article(source, source_lang=source_lang, input_format=input_format, offline=settings.fetch_offline)
+    return article, target_lang
 
 
 def _from_source(
@@ -516,8 +518,7 @@ def _from_source(
     **options: Any,
 ) -> Brief:
     settings = settings or resolve_settings()
-    source_lang, target_lang = check_languages(source_lang, target_lang)
-    article = _read_checked(source, settings, source_lang, target_lang, input_format)
+    article, target_lang = _read_checked(source, settings, source_lang, target_lang, input_format)
     return make_brief(
         article.document, settings=settings, detected=article.detected, target_lang=target_lang, progress=progress, **options
     )
@@ -562,19 +563,8 @@ def summarise(
     """Only the tiers, of a text already in the target language."""
     settings = settings or resolve_settings()
     _, target_lang = check_languages("auto", target_lang)
-    article = _read_checked(source, settings, target_lang, target_lang, input_format)
+    article, _ = _read_checked(source, settings, target_lang, target_lang, input_format)
     return make_brief(article.document, settings=settings, tiers=tiers, translate=False, target_lang=target_lang, progress=progress)
-
-
-def model_status(name: str) -> dict[str, Any]:
-    """Where a model is and whether it is there, without loading it."""
-    from .errors import WirebriefError as _Error
-
-    try:
-        ref = resolve(name)
-    except _Error as error:
-        return {"model": name, "location": None, "present": False, "error": error.one_line()}
-    return {"model": name, "location": ref.location, "present": is_present(ref)}
 
 
 def describe_plan(found: Plan) -> dict[str, Any]:
@@ -601,10 +591,10 @@ def dry_run(
     """What `brief` would do with `source`, without loading any model: the input's kind and
     size, its language, the models per step and whether each is present, and the tiers."""
     settings = settings or resolve_settings()
-    source_lang, target_lang = check_languages(source_lang, target_lang)
+    check_languages(source_lang, target_lang)  # a bad code is refused before the prompts are read
     prompts = load_prompts(settings.prompts_dir) if summarise else {}
     chosen = select_tiers(prompts, tiers) if summarise else []
-    article = _read_checked(source, settings, source_lang, target_lang, input_format)
+    article, target_lang = _read_checked(source, settings, source_lang, target_lang, input_format)
     document = article.document
     found = plan_for(document.language, target_lang, settings, tiers=bool(chosen))
     kept = [
