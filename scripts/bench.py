@@ -80,9 +80,10 @@ Fairness
     machine torch suffers most (its threads wait for each other), so such figures are noise.
     "load" is reading the model onto the device; "work" is everything from the sentences to
     decoded English (tokenizing, generating, decoding); nobody gets a warm-up run. For the
-    wirebrief lines the work time is the translate time wirebrief reports in its JSON, or
-    failing that the whole subprocess (start, imports and load included), which only favours
-    the baselines. "total" is the line's process from start to exit. Throughput is sum f(n)
+    wirebrief lines the work time is the translate time wirebrief reports in its JSON (its
+    load_seconds, making the engine and loading the weights, apart, as every line's load is),
+    or failing that the whole subprocess (start, imports and load included), which only
+    favours the baselines. "total" is the line's process from start to exit. Throughput is sum f(n)
     over the work time; "vs best" divides by the fastest of the baselines (lines 1-4).
 
 Also measured: `wirebrief --help` beside a bare `python -c "import click, rich"` (median of
@@ -807,16 +808,19 @@ def read_batch_output(out: Path) -> BatchFigures:
         raise LineFailed(f"{len(failed)} articles not ok, first: {failed[0].get('error')}")
     briefs = [json.loads((out / entry["output"]).read_text(encoding="utf-8")) for entry in manifest]
     models = [brief["provenance"]["models"]["translation"] for brief in briefs]
-    # Every article of a window reports the window's one translate call: sum the distinct windows.
-    windows = {brief["provenance"]["timings"].get("translate_seconds") for brief in briefs}
-    windows.discard(None)
-    loads = [model.get("load_seconds") for model in models if model.get("load_seconds") is not None]
+    timings = [brief["provenance"]["timings"] for brief in briefs]
+    # A pooled translate call's time is shared out among its articles by sentences, and so is
+    # the time of making the engine and loading its weights: per-article figures add up.
+    translate = [t["translate_seconds"] for t in timings if "translate_seconds" in t]
+    loads = [t["load_seconds"] for t in timings if "load_seconds" in t]
+    if not loads:  # a wirebrief from before load_seconds: the weights' own load time
+        loads = [model["load_seconds"] for model in models if model.get("load_seconds") is not None][:1]
     return BatchFigures(
         articles=len(manifest),
         sentences=sum(int(entry["sentences"]) for entry in manifest),
         output_tokens=sum(int(entry["output_tokens"]) for entry in manifest),
-        load_s=max(loads) if loads else None,
-        translate_s=sum(windows) if windows else None,
+        load_s=sum(loads) if loads else None,
+        translate_s=sum(translate) if translate else None,
         engine=next((model.get("engine") for model in models), None),
     )
 

@@ -177,6 +177,54 @@ def test_batch_size_one_and_shuffled_input_give_the_same_results(
 
 
 @pytest.mark.model
+def test_greedy_batches_mix_caps_and_stop_each_text_at_its_own(marian, marian_reference, sentences):
+    """Greedy decoding puts texts with different caps in one call (a step callback ends each row
+    at its cap); the outputs are the one-cap-per-batch torch engine's, token for token."""
+    caps = {TRANSLATION.cap_for(n) for n in marian.count_tokens(sentences)}
+    assert len(caps) > 2  # the example's sentences need several caps
+    batches: list[int] = []
+    results = marian.generate(sentences, TRANSLATION, progress=batches.append)
+
+    assert as_tuples(results) == as_tuples(marian_reference)
+    assert len(batches) < len(caps)
+
+
+@pytest.mark.model
+def test_beam_search_keeps_one_cap_per_batch(marian, sentences):
+    params = translation_params(num_beams=2)
+    caps = {params.cap_for(n) for n in marian.count_tokens(sentences)}
+    batches: list[int] = []
+    results = marian.generate(sentences, params, progress=batches.append)
+
+    assert len(batches) >= len(caps)
+    assert all(r.output_tokens == params.cap_for(r.input_tokens) - 1 for r in results)
+
+
+@pytest.mark.model
+def test_a_mixed_batch_with_minimums_above_some_caps_matches_torch(marian, marian_torch, sentences):
+    """min_new_tokens counts up to a text's own cap, so a batch whose caps straddle it decodes in
+    one call per minimum; the outputs stay torch's."""
+    params = GenerationParams(max_new_tokens=64, min_new_tokens=20, length_ratio=0.5)
+    texts = sentences[:12]
+    assert len({params.cap_for(n) for n in marian.count_tokens(texts)}) > 1
+    calls: list[int] = []
+    real = marian._translator
+
+    class Spy:
+        def translate_batch(self, source, **options):
+            calls.append(options["min_decoding_length"])
+            return real.translate_batch(source, **options)
+
+    marian._translator = Spy()
+    try:
+        results = marian.generate(texts, params)
+    finally:
+        marian._translator = real
+    assert as_tuples(results) == as_tuples(marian_torch.generate(texts, params))
+    assert sorted(set(calls)) == [15, 20]  # a cap of 16 leaves 15 text tokens beside the forced EOS
+
+
+@pytest.mark.model
 def test_out_of_memory_halves_the_batch_and_keeps_order(
     tiny_models, convert_root, sentences, marian_reference
 ):

@@ -77,6 +77,31 @@ def test_plan_batches_lone_oversize_item_is_its_own_batch():
     assert batches == [[1], [2, 0]]
 
 
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize(("budget", "size"), [(2_000, None), (20_000, 16), (500, 7)])
+def test_plan_batches_mixing_caps_keeps_budget_order_and_every_index(seed, budget, size):
+    lengths, caps = random_workload(seed)
+    batches = plan_batches(lengths, caps, max_batch_tokens=budget, max_batch_size=size, mix_caps=True)
+
+    assert sorted(index for batch in batches for index in batch) == list(range(len(lengths)))
+    for batch in batches:
+        assert len(batch) == 1 or cost(batch, lengths, caps) <= budget  # cost counts the first, largest cap
+        assert caps[batch[0]] == max(caps[i] for i in batch)
+        assert size is None or len(batch) <= size
+    # Larger caps go first, batch after batch.
+    flat_caps = [caps[i] for batch in batches for i in batch]
+    assert flat_caps == sorted(flat_caps, reverse=True)
+    if budget >= 20_000:
+        assert any(len({caps[i] for i in batch}) > 1 for batch in batches)
+
+
+def test_plan_batches_mixing_caps_fills_one_batch_where_one_cap_each_needs_two():
+    lengths, caps = [10, 40, 12, 38], [48, 96, 48, 96]
+    assert plan_batches(lengths, caps, max_batch_tokens=10_000, mix_caps=True) == [[1, 3, 2, 0]]
+    # (40 + 96) x 3 = 408 fits a budget of 410, a fourth text (544) does not.
+    assert plan_batches(lengths, caps, max_batch_tokens=410, mix_caps=True) == [[1, 3, 2], [0]]
+
+
 def test_plan_batches_empty_input():
     assert plan_batches([], [], max_batch_tokens=100) == []
 

@@ -270,3 +270,42 @@ def test_offline_a_missing_pivot_model_fails_before_translating():
     assert "English pivot translation model Helsinki-NLP/opus-mt-nl-en is not in the Hugging Face cache" in str(caught.value)
     assert "wirebrief models pull Helsinki-NLP/opus-mt-nl-en" in caught.value.one_line()
     assert direct.calls == []
+
+
+# --------------------------------------------------------------------------------------------
+# Timings: loading a model is not translating
+
+
+class SlowToLoadEngine(FakeEngine):
+    """Loads its "weights" on the first generate, as the real engines do, and says how long."""
+
+    LOAD, WORK = 0.3, 0.05
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.startup_seconds = 0.0
+
+    def generate(self, texts, params, progress=None):
+        import time
+
+        if not self.startup_seconds:
+            time.sleep(self.LOAD)
+            self.startup_seconds = self.LOAD
+        time.sleep(self.WORK)
+        return super().generate(texts, params, progress)
+
+
+def test_loading_the_models_is_timed_apart_from_translating_and_summarising():
+    found = article(DUTCH)
+    translator, summariser = SlowToLoadEngine(), SlowToLoadEngine()
+    result = make_brief(
+        found.document, settings=Settings(), tiers="headline",
+        engines={"translation": translator, "summary": summariser},
+    )
+    timings = result.provenance["timings"]
+    load = SlowToLoadEngine.LOAD
+    assert 2 * load <= timings["load_seconds"] < 2 * load + 0.25
+    assert SlowToLoadEngine.WORK <= timings["translate_seconds"] < load
+    assert SlowToLoadEngine.WORK <= timings["summarise_seconds"] < load
+    parts = timings["load_seconds"] + timings["translate_seconds"] + timings["summarise_seconds"]
+    assert parts <= timings["total_seconds"] + 0.002

@@ -500,6 +500,11 @@ class CachedEngine:
     def cache_key(self) -> str:
         return self.inner.cache_key()
 
+    @property
+    def startup_seconds(self) -> float:
+        """Seconds the engine behind the cache spent being made and loading weights so far."""
+        return float(getattr(self.inner, "startup_seconds", 0.0))
+
     def describe(self) -> dict[str, Any]:
         return {
             **self.inner.describe(),
@@ -573,12 +578,15 @@ class DeferredEngine:
         self._cache = cache
         self._engine: KeyedEngine | None = None
         self._about: dict[str, Any] | None = None
+        self._made_seconds = 0.0
 
     @property
     def engine(self) -> KeyedEngine:
         """The real engine, made on first need."""
         if self._engine is None:
+            started = time.perf_counter()
             engine = self._factory()
+            self._made_seconds = time.perf_counter() - started
             actual = engine.cache_key()
             if actual != self._key:
                 log.warning("cache key %s expected, engine says %s; using the engine's", self._key, actual)
@@ -593,6 +601,13 @@ class DeferredEngine:
 
     def cache_key(self) -> str:
         return self._key
+
+    @property
+    def startup_seconds(self) -> float:
+        """Seconds spent making the engine (tokenizer, imports) and loading its weights, so far."""
+        if self._engine is None:
+            return 0.0
+        return self._made_seconds + float(getattr(self._engine, "startup_seconds", 0.0))
 
     @property
     def loaded(self) -> bool:

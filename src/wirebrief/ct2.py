@@ -442,17 +442,49 @@ class CTranslate2Engine(ModelFiles):
         """
         return cap - 1 if self._forced_eos else cap
 
+    def _mixes_caps(self, params: GenerationParams) -> bool:
+        """Greedy decoding stops each row at its own cap (a step callback), so one batch may mix
+        caps: batches grow and CTranslate2 drops rows from the batch as they end. Beam search
+        has no such callback; its batches keep one cap each."""
+        return params.num_beams == 1
+
     def _generate_batch(
-        self, sources: list[list[str]], cap: int, params: GenerationParams
+        self, sources: list[list[str]], caps: list[int], params: GenerationParams
     ) -> list[tuple[str, int, bool]]:
-        limit = self._decoding_length(cap)
-        if limit < 1:
-            # A cap of 1 with a forced EOS: transformers emits nothing but that EOS.
-            return [("", 0, False) for _ in sources]
+        limits = [self._decoding_length(cap) for cap in caps]
+        outputs: list[tuple[str, int, bool] | None] = [None] * len(sources)
+        # Rows decode in one call per minimum length (almost always a single call); a cap of 1
+        # with a forced EOS leaves nothing to decode: transformers emits only that EOS.
+        calls: dict[int, list[int]] = {}
+        for row, limit in enumerate(limits):
+            if limit < 1:
+                outputs[row] = ("", 0, False)
+            else:
+                calls.setdefault(min(params.min_new_tokens, limit), []).append(row)
+        for minimum, rows in calls.items():
+            results = self._translate([sources[row] for row in rows], [caps[row] for row in rows], minimum, params)
+            for row, output in zip(rows, results):
+                outputs[row] = output
+        return [output for output in outputs if output is not None]
+
+    def _translate(
+        self, sources: list[list[str]], caps: list[int], minimum: int, params: GenerationParams
+    ) -> list[tuple[str, int, bool]]:
+        """One translate_batch call: row i stops at its cap, and decodes at least `minimum` tokens."""
+        limits = [self._decoding_length(cap) for cap in caps]
         # The target language code goes first, as transformers' forced_bos_token_id puts it.
         # CTranslate2 counts a prefix in both length limits and returns it in the hypothesis,
         # so the limits grow by its length and it is cut off before counting and decoding.
         prefix = [] if params.target_language is None else [params.target_language]
+        ends = [limit + len(prefix) for limit in limits]
+        callback = None
+        if len(set(ends)) > 1:
+            # max_decoding_length holds for the whole call; the callback ends each row at its
+            # own limit instead. It sees every decoded token (prefix included), step 0 first,
+            # and a row it stops keeps the token of that step: exactly max_decoding_length's cut.
+            def callback(step) -> bool:
+                return step.step + 1 >= ends[step.batch_id]
+
         try:
             results = self._translator.translate_batch(
                 sources,
@@ -463,8 +495,8 @@ class CTranslate2Engine(ModelFiles):
                 repetition_penalty=params.repetition_penalty,
                 no_repeat_ngram_size=params.no_repeat_ngram_size,
                 # CTranslate2's default of 1 would forbid an immediate EOS that torch allows.
-                min_decoding_length=min(params.min_new_tokens, limit) + len(prefix),
-                max_decoding_length=limit + len(prefix),
+                min_decoding_length=minimum + len(prefix),
+                max_decoding_length=max(ends),
                 # 0: never truncate; over-long inputs were refused above.
                 max_input_length=0,
                 # One call is one planned batch; CTranslate2 must not re-split or re-sort it.
@@ -475,6 +507,7 @@ class CTranslate2Engine(ModelFiles):
                 # scores are normalised by a length that counts the EOS, as in transformers.
                 return_end_token=True,
                 sampling_topk=1,
+                callback=callback,
             )
         except MemoryError:
             raise _OutOfMemory() from None
@@ -484,7 +517,7 @@ class CTranslate2Engine(ModelFiles):
             raise GenerationError(f"generation failed on {self.device}: {_first_line(error)}") from None
         end_tokens = set(self._end_tokens)
         outputs = []
-        for result in results:
+        for result, cap, limit in zip(results, caps, limits):
             tokens = result.hypotheses[0]
             if prefix:
                 if tokens[: len(prefix)] != prefix:
@@ -492,6 +525,9 @@ class CTranslate2Engine(ModelFiles):
                         f"CTranslate2 did not start the output with {prefix[0]}: {tokens[:2]}"
                     )
                 tokens = tokens[len(prefix) :]
+            if len(tokens) > limit:
+                # A row that ran past its limit would be a longer text than its cap allows.
+                raise GenerationError(f"CTranslate2 decoded {len(tokens)} tokens where {limit} were allowed")
             produced, finished = len(tokens), False
             if tokens and tokens[-1] in end_tokens:
                 produced = len(tokens) - 1
@@ -500,7 +536,6 @@ class CTranslate2Engine(ModelFiles):
             text = self._tokenizer.decode(ids, skip_special_tokens=True, **self._decode_options)
             outputs.append((text.strip(), produced, finished))
         return outputs
-
 
 def _first_line(error: BaseException) -> str:
     text = str(error).strip()

@@ -129,11 +129,14 @@ def plan_batches(
     max_batch_tokens: int,
     num_beams: int = 1,
     max_batch_size: int | None = None,
+    mix_caps: bool = False,
 ) -> list[list[int]]:
-    """Group text indices into batches: longest first, equal caps together, within budget.
+    """Group text indices into batches: larger caps first, longest first, within budget.
 
-    A batch costs (longest input + cap) x size x beams padded tokens. Sorting by length keeps
-    padding small; a text alone is always a batch even if it is over the budget.
+    A batch costs (longest input + largest cap) x size x beams padded tokens. Sorting by length
+    keeps padding small; a text alone is always a batch even if it is over the budget. Texts
+    with different caps share a batch only with `mix_caps`, for an engine that stops each row
+    at its own cap; otherwise every batch has one cap.
     """
     order = sorted(range(len(lengths)), key=lambda i: (-caps[i], -lengths[i], i))
     batches: list[list[int]] = []
@@ -141,10 +144,11 @@ def plan_batches(
     longest = 0
     for index in order:
         candidate_longest = max(longest, lengths[index])
-        cost = (candidate_longest + caps[index]) * (len(current) + 1) * num_beams
+        cap = caps[current[0]] if current else caps[index]  # the batch's largest: caps come sorted
+        cost = (candidate_longest + cap) * (len(current) + 1) * num_beams
         full = (
             not current
-            or caps[current[0]] != caps[index]
+            or (not mix_caps and caps[current[0]] != caps[index])
             or cost > max_batch_tokens
             or (max_batch_size is not None and len(current) >= max_batch_size)
         )
@@ -218,6 +222,11 @@ class ModelFiles:
     @property
     def local_only(self) -> bool:
         return self.offline or self.ref.is_local
+
+    @property
+    def startup_seconds(self) -> float:
+        """Seconds this engine spent loading weights so far (0 until they load)."""
+        return getattr(self, "load_seconds", None) or 0.0
 
     def _key(self, kind: str, precision: str) -> str:
         """`engine_key`, worked out once per engine: it reads the model's files."""
@@ -336,19 +345,20 @@ class ModelFiles:
     ) -> list[Generation]:
         """Every input through `_generate_batch` in planned batches, results in input order.
 
-        Batches come from `plan_batches` (equal caps together, within the token budget). On
-        out-of-memory a batch is halved and retried, and the smaller budget kept for the rest.
+        Batches come from `plan_batches` (within the token budget; caps mixed where
+        `_mixes_caps` says the engine stops each row at its own). On out-of-memory a batch is
+        halved and retried, and the smaller budget kept for the rest.
         """
         caps = [params.cap_for(length) for length in lengths]
         results: list[Generation | None] = [None] * len(inputs)
         pending = plan_batches(
             lengths, caps, max_batch_tokens=self.max_batch_tokens,
-            num_beams=params.num_beams, max_batch_size=self.batch_size,
+            num_beams=params.num_beams, max_batch_size=self.batch_size, mix_caps=self._mixes_caps(params),
         )
         while pending:
             batch = pending.pop(0)
             try:
-                outputs = self._generate_batch([inputs[i] for i in batch], caps[batch[0]], params)
+                outputs = self._generate_batch([inputs[i] for i in batch], [caps[i] for i in batch], params)
             except _OutOfMemory:
                 if len(batch) == 1:
                     raise GenerationError(
@@ -366,6 +376,14 @@ class ModelFiles:
             if progress is not None:
                 progress(len(batch))
         return [result for result in results if result is not None]
+
+    def _mixes_caps(self, params: GenerationParams) -> bool:
+        """Whether one batch may hold texts with different caps (the engine stops each at its own)."""
+        return False
+
+    def _generate_batch(self, inputs: list[Any], caps: list[int], params: GenerationParams) -> list[tuple[str, int, bool]]:
+        """(text, tokens produced, finished before its cap) for each input of one batch."""
+        raise NotImplementedError
 
 
 class _OutOfMemory(Exception):
@@ -462,8 +480,10 @@ class HuggingFaceEngine(ModelFiles):
             self.load()
         return self._run_batches(list(texts), lengths, params, progress)
 
-    def _generate_batch(self, texts: list[str], cap: int, params: GenerationParams) -> list[tuple[str, int, bool]]:
+    def _generate_batch(self, texts: list[str], caps: list[int], params: GenerationParams) -> list[tuple[str, int, bool]]:
         import torch
+
+        cap = caps[0]  # one cap per batch: generate stops every row at the same length
 
         encoded = self._encode(
             texts, params.source_language, return_tensors="pt", padding=True, truncation=False

@@ -7,7 +7,7 @@ documented in the README.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -200,6 +200,38 @@ def _engine(settings: Settings, role: str, model: str | None = None) -> Engine:
     return CachedEngine(inner, cache)
 
 
+class _StepClock:
+    """A step's time, split into `load` (making engines, loading weights) and `work` (the rest).
+
+    Engines load lazily, inside the first generate, and a cached engine is made only when the
+    cache misses; each says how long that took (`startup_seconds`), so the split is exact.
+    """
+
+    def __init__(self) -> None:
+        self._started = time.perf_counter()
+        self._engines: list[tuple[Any, float]] = []
+        self._making = 0.0
+        self.load = self.work = 0.0
+
+    def engine(self, get: Callable[[], Engine]) -> Engine:
+        """`get()`, its own time counted as loading, the engine watched until `stop`."""
+        started = time.perf_counter()
+        engine = get()
+        self._making += time.perf_counter() - started
+        self._engines.append((engine, _startup_seconds(engine)))
+        return engine
+
+    def stop(self) -> None:
+        elapsed = time.perf_counter() - self._started
+        loaded = sum(_startup_seconds(engine) - before for engine, before in self._engines)
+        self.load = min(elapsed, self._making + loaded)
+        self.work = elapsed - self.load
+
+
+def _startup_seconds(engine: Any) -> float:
+    return float(getattr(engine, "startup_seconds", 0.0) or 0.0)
+
+
 def _describe(engine: Engine) -> dict[str, Any]:
     """An engine's provenance, without counters that depend on what ran before."""
     described = engine.describe()
@@ -283,6 +315,7 @@ def iter_briefs(
     english: dict[int, list[TranslatedParagraph]] = {}
     described: dict[int, dict[str, Any]] = {index: {} for index in range(len(articles))}
     seconds: dict[int, float] = {index: 0.0 for index in range(len(articles))}
+    loading: dict[int, float] = {index: 0.0 for index in range(len(articles))}
     for role, field_name, into in (("translation", "translation", translated), ("pivot", "pivot", english)):
         groups: dict[Route, list[int]] = {}
         for index, found in enumerate(plans):
@@ -292,9 +325,9 @@ def iter_briefs(
         for route, indices in groups.items():
             sentences = sum(documents[index].sentence_count for index in indices)
             what = "Translating" if role == "translation" else "Translating into English for the summaries"
-            step = time.perf_counter()
+            clock = _StepClock()
             try:
-                engine = engine_for(role, route)
+                engine = clock.engine(lambda: engine_for(role, route))
                 progress.stage(f"{what}: {plural(sentences, 'sentence')} ({route.source} → {route.target})")
                 results = translate_documents(
                     [documents[index] for index in indices], engine, params_for(route), progress.advance, settings.retries
@@ -304,13 +337,15 @@ def iter_briefs(
                 for index in indices:
                     plans[index] = error
                 continue
-            elapsed = time.perf_counter() - step
+            clock.stop()
             about = {**_describe(engine), "route": route.as_dict(), "generation": {**params_for(route).as_dict(), "retries": settings.retries}}
             for index, paragraphs in zip(indices, results):
                 into[index] = paragraphs
                 described[index][role] = about
                 # Pooled work is shared out by sentences, so per-article times add up to the whole.
-                seconds[index] += elapsed * documents[index].sentence_count / max(1, sentences)
+                share = documents[index].sentence_count / max(1, sentences)
+                seconds[index] += clock.work * share
+                loading[index] += clock.load * share
 
     for index, article in enumerate(articles):
         found = plans[index]
@@ -330,6 +365,7 @@ def iter_briefs(
             provenance["generation"][role] = about["generation"]
         if direct:
             timings["translate_seconds"] = seconds[index]
+        load_seconds = loading[index]
         findings = check_translation(
             [len(p.sentences) for p in document.paragraphs], paragraphs,
             source_lang=document.language, target_lang=target_lang, glossary=glossary,
@@ -343,31 +379,36 @@ def iter_briefs(
                 summary_paragraphs = paragraphs
             else:
                 summary_paragraphs = kept_as_is(document)
-            engine = engine_for("summary")
+            clock = _StepClock()
+            engine = clock.engine(lambda: engine_for("summary"))
             progress.stage(f"Summarising: {', '.join(prompt.name for prompt in chosen)}")
-            step = time.perf_counter()
             try:
                 summaries = summarise_text(
                     [paragraph.translation for paragraph in summary_paragraphs], chosen, engine, prompts[CHUNK_PROMPT],
                     language="en" if found.tiers_translation else target_lang, progress=progress.advance,
                 )
-                timings["summarise_seconds"] = time.perf_counter() - step
+                clock.stop()
+                timings["summarise_seconds"] = clock.work
+                load_seconds += clock.load
                 provenance["models"]["summary"] = _describe(engine)
             except (GenerationError, InputError) as error:
                 yield error
                 continue
             if found.tiers_translation is not None:
                 route = found.tiers_translation
-                step = time.perf_counter()
+                clock = _StepClock()
                 try:
                     # English into the target is the article's own pair when it is English.
-                    tiers_engine = engine_for("translation" if route == found.translation else "tiers", route)
+                    tiers_role = "translation" if route == found.translation else "tiers"
+                    tiers_engine = clock.engine(lambda: engine_for(tiers_role, route))
                     progress.stage(f"Translating the tiers ({route.source} → {route.target})")
                     summaries = _translate_tiers(summaries, tiers_engine, params_for(route), settings.retries, progress)
                 except (ModelError, GenerationError) as error:
                     yield error  # the model for the tiers' language: this article's failure only
                     continue
-                timings["tiers_translate_seconds"] = time.perf_counter() - step
+                clock.stop()
+                timings["tiers_translate_seconds"] = clock.work
+                load_seconds += clock.load
                 provenance["models"]["tiers"] = {**_describe(tiers_engine), "route": route.as_dict()}
                 provenance["generation"]["tiers"] = {**params_for(route).as_dict(), "retries": settings.retries}
             provenance["generation"].update({prompt.name: prompt.params.as_dict() for prompt in chosen})
@@ -379,7 +420,8 @@ def iter_briefs(
                 summaries, article=article_text(paragraphs), source=document.text if direct else None,
                 source_lang=document.language, target_lang=target_lang, glossary=glossary,
             )
-        timings["total_seconds"] = seconds[index] + time.perf_counter() - started
+        timings["load_seconds"] = load_seconds
+        timings["total_seconds"] = seconds[index] + loading[index] + time.perf_counter() - started
         provenance["timings"] = {name: round(value, 3) for name, value in timings.items()}
         yield Brief(
             source_language=document.language if translate else target_lang,
