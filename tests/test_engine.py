@@ -81,7 +81,7 @@ def test_plan_batches_lone_oversize_item_is_its_own_batch():
 @pytest.mark.parametrize(("budget", "size"), [(2_000, None), (20_000, 16), (500, 7)])
 def test_plan_batches_mixing_caps_keeps_budget_order_and_every_index(seed, budget, size):
     lengths, caps = random_workload(seed)
-    batches = plan_batches(lengths, caps, max_batch_tokens=budget, max_batch_size=size, mix_caps=True)
+    batches = plan_batches(lengths, caps, max_batch_tokens=budget, max_batch_size=size, cap_ratio=0.0)
 
     assert sorted(index for batch in batches for index in batch) == list(range(len(lengths)))
     for batch in batches:
@@ -97,9 +97,21 @@ def test_plan_batches_mixing_caps_keeps_budget_order_and_every_index(seed, budge
 
 def test_plan_batches_mixing_caps_fills_one_batch_where_one_cap_each_needs_two():
     lengths, caps = [10, 40, 12, 38], [48, 96, 48, 96]
-    assert plan_batches(lengths, caps, max_batch_tokens=10_000, mix_caps=True) == [[1, 3, 2, 0]]
+    assert plan_batches(lengths, caps, max_batch_tokens=10_000, cap_ratio=0.0) == [[1, 3, 2, 0]]
     # (40 + 96) x 3 = 408 fits a budget of 410, a fourth text (544) does not.
-    assert plan_batches(lengths, caps, max_batch_tokens=410, mix_caps=True) == [[1, 3, 2], [0]]
+    assert plan_batches(lengths, caps, max_batch_tokens=410, cap_ratio=0.0) == [[1, 3, 2], [0]]
+
+
+@pytest.mark.parametrize("ratio", [0.5, 0.7, 0.9])
+def test_plan_batches_cap_ratio_bounds_the_caps_in_a_batch(ratio):
+    lengths, caps = random_workload(3)
+    batches = plan_batches(lengths, caps, max_batch_tokens=1_000_000, cap_ratio=ratio)
+    assert sorted(index for batch in batches for index in batch) == list(range(len(lengths)))
+    for batch in batches:
+        assert min(caps[i] for i in batch) >= ratio * caps[batch[0]] == ratio * max(caps[i] for i in batch)
+    # Each batch stops only where the next cap is too small for it.
+    for batch, after in zip(batches, batches[1:]):
+        assert caps[after[0]] < ratio * caps[batch[0]]
 
 
 def test_plan_batches_empty_input():

@@ -442,11 +442,11 @@ class CTranslate2Engine(ModelFiles):
         """
         return cap - 1 if self._forced_eos else cap
 
-    def _mixes_caps(self, params: GenerationParams) -> bool:
+    def _cap_ratio(self, params: GenerationParams) -> float:
         """Greedy decoding stops each row at its own cap (a step callback), so one batch may mix
-        caps: batches grow and CTranslate2 drops rows from the batch as they end. Beam search
-        has no such callback; its batches keep one cap each."""
-        return params.num_beams == 1
+        any caps: batches grow and CTranslate2 drops rows from the batch as they end. Beam
+        search has no such callback; its batches keep one cap each."""
+        return 0.0 if params.num_beams == 1 else 1.0
 
     def _generate_batch(
         self, sources: list[list[str]], caps: list[int], params: GenerationParams
