@@ -6,6 +6,9 @@ per call (batch_size=1: one cap per call, no per-row rule at all), on the tiny m
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 
 from wirebrief.document import parse
@@ -30,20 +33,27 @@ def as_tuples(generations):
     return [(g.text, g.input_tokens, g.output_tokens, g.hit_limit) for g in generations]
 
 
-def mixed_and_alone(model: HuggingFaceEngine, texts: list[str], params: GenerationParams):
-    """(results in mixed batches, the caps of each batch call, results one text per call)."""
+@contextmanager
+def recording_caps(model: HuggingFaceEngine, method: str) -> Iterator[list[list[int]]]:
+    """The caps of every call to one of the engine's batch methods, while in the block."""
     calls: list[list[int]] = []
-    real = model._generate_rows
+    real = getattr(model, method)
 
     def spy(batch, caps, params):
         calls.append(list(caps))
         return real(batch, caps, params)
 
-    model._generate_rows = spy  # type: ignore[method-assign]
+    setattr(model, method, spy)
     try:
-        mixed = model.generate(texts, params)
+        yield calls
     finally:
-        del model._generate_rows
+        delattr(model, method)
+
+
+def mixed_and_alone(model: HuggingFaceEngine, texts: list[str], params: GenerationParams):
+    """(results in mixed batches, the caps of each generate call, results one text per call)."""
+    with recording_caps(model, "_generate_rows") as calls:
+        mixed = model.generate(texts, params)
     model.batch_size = 1
     try:
         alone = model.generate(texts, params)
@@ -107,18 +117,8 @@ def test_rows_whose_minimum_length_differs_go_in_separate_calls(tiny_models, sen
     minimum of 70 is generated as two calls, minimum 64 and minimum 70."""
     model = engine(tiny_models, "translation")
     params = GenerationParams(max_new_tokens=96, min_new_tokens=70, length_ratio=1.0)
-    planned: list[list[int]] = []
-    real = model._generate_batch
-
-    def spy(batch, caps, params):
-        planned.append(list(caps))
-        return real(batch, caps, params)
-
-    model._generate_batch = spy  # type: ignore[method-assign]
-    try:
+    with recording_caps(model, "_generate_batch") as planned:
         mixed, calls, alone = mixed_and_alone(model, sentences, params)
-    finally:
-        del model._generate_batch
 
     assert as_tuples(mixed) == as_tuples(alone)
     straddling = [caps for caps in planned if {64, 80} <= set(caps)]

@@ -525,7 +525,7 @@ class HuggingFaceEngine(ModelFiles):
 
     def _forced_eos_id(self) -> int | None:
         """The EOS the model's generation config forces at the last slot (Marian), if any."""
-        forced = getattr(self._model.generation_config, "forced_eos_token_id", None) if self._model else None
+        forced = getattr(getattr(self._model, "generation_config", None), "forced_eos_token_id", None)
         if isinstance(forced, list):
             return forced[0] if len(forced) == 1 else None
         return forced
