@@ -509,6 +509,28 @@ def test_deferred_engine_is_made_only_for_what_the_cache_lacks(path):
     assert len(made) == 2
 
 
+def test_deferred_engine_counts_only_the_start_up_it_caused(path):
+    """One engine per process: a second wrapper around an engine that already loaded its
+    weights must not report that load again (the pipeline books it as load, not as work)."""
+    shared = fake()
+    shared.startup_seconds = 0.0
+
+    def load_once(texts, params, progress=None, _generate=shared.generate):
+        if not shared.startup_seconds:
+            shared.startup_seconds = 5.0  # its weights, loaded by the first caller
+        return _generate(texts, params, progress)
+
+    shared.generate = load_once
+    cache = GenerationCache(path)
+    first = DeferredEngine("fake:fake/engine", "fake/engine", lambda: shared, cache)
+    first.engine.generate(TEXTS, PARAMS)
+    assert first.startup_seconds >= 5.0
+
+    second = DeferredEngine("fake:fake/engine", "fake/engine", lambda: shared, cache)
+    second.engine.generate(["een nieuwe zin"], PARAMS)
+    assert second.startup_seconds < 1.0, "the load happened for the first wrapper"
+
+
 def test_deferred_engine_takes_the_engine_key_when_the_guess_was_wrong(path, caplog):
     cache = GenerationCache(path)
     engine = CachedEngine(DeferredEngine("fake:wrong", "fake/engine", fake, cache), cache)

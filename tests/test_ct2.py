@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_engine_rows import one_at_a_time, split_by_an_end_token
 
 from wirebrief.ct2 import (
     INSTALL_HINT,
@@ -75,9 +76,14 @@ def marian(tiny_models, convert_root) -> CTranslate2Engine:
 
 
 @pytest.fixture(scope="module")
-def marian_reference(marian_torch, sentences):
-    """HuggingFaceEngine's float32 greedy translations: the expected outputs."""
-    return marian_torch.generate(sentences, TRANSLATION)
+def marian_reference(tiny_models, sentences):
+    """HuggingFaceEngine's float32 greedy translations, one sentence per call (no batching, no
+    caps shared in a batch): the expected outputs."""
+    alone = HuggingFaceEngine(
+        resolve(str(tiny_models["translation"])), device="cpu", dtype="float32", offline=True
+    )
+    alone.batch_size = 1
+    return alone.generate(sentences, TRANSLATION)
 
 
 @pytest.fixture(scope="module")
@@ -179,7 +185,7 @@ def test_batch_size_one_and_shuffled_input_give_the_same_results(
 @pytest.mark.model
 def test_greedy_batches_mix_caps_and_stop_each_text_at_its_own(marian, marian_reference, sentences):
     """Greedy decoding puts texts with different caps in one call (a step callback ends each row
-    at its cap); the outputs are the one-cap-per-batch torch engine's, token for token."""
+    at its cap); the outputs are torch's one sentence at a time, token for token."""
     caps = {TRANSLATION.cap_for(n) for n in marian.count_tokens(sentences)}
     assert len(caps) > 2  # the example's sentences need several caps
     batches: list[int] = []
@@ -190,13 +196,46 @@ def test_greedy_batches_mix_caps_and_stop_each_text_at_its_own(marian, marian_re
 
 
 @pytest.mark.model
+def test_greedy_rows_that_end_before_their_caps_match_torch_alone(
+    marian, tiny_models, sentences, monkeypatch
+):
+    """With a token the model picks made an end token too (random weights never pick EOS), some
+    rows of one mixed call end before their caps and are dropped from the batch while the rest
+    go on: the outputs must still be torch's, one sentence at a time."""
+    torch_alone = HuggingFaceEngine(
+        resolve(str(tiny_models["translation"])), device="cpu", dtype="float32", offline=True
+    )
+    end_id = split_by_an_end_token(torch_alone, sentences, TRANSLATION, monkeypatch)
+    expected, _ = one_at_a_time(torch_alone, sentences, TRANSLATION)
+    marian.load()
+    end_token = torch_alone._tokenizer.convert_ids_to_tokens(end_id)
+    monkeypatch.setattr(marian, "_end_tokens", [*marian._end_tokens, end_token])
+    batches: list[int] = []
+
+    assert as_tuples(marian.generate(sentences, TRANSLATION, progress=batches.append)) == as_tuples(expected)
+    assert batches == [len(sentences)]
+    early = [r for r in expected if not r.hit_limit]
+    assert early and len(early) < len(expected), "some rows end early, some run to their caps"
+
+
+@pytest.mark.model
 def test_beam_search_keeps_one_cap_per_batch(marian, sentences):
     params = translation_params(num_beams=2)
-    caps = {params.cap_for(n) for n in marian.count_tokens(sentences)}
-    batches: list[int] = []
-    results = marian.generate(sentences, params, progress=batches.append)
+    assert len({params.cap_for(n) for n in marian.count_tokens(sentences)}) > 2
+    calls: list[list[int]] = []
+    real = marian._translate
 
-    assert len(batches) >= len(caps)
+    def spy(sources, caps, minimum, params):
+        calls.append(list(caps))
+        return real(sources, caps, minimum, params)
+
+    marian._translate = spy
+    try:
+        results = marian.generate(sentences, params)
+    finally:
+        del marian._translate
+    assert calls and all(len(set(caps)) == 1 for caps in calls)
+    assert sum(len(caps) for caps in calls) == len(sentences)
     assert all(r.output_tokens == params.cap_for(r.input_tokens) - 1 for r in results)
 
 
@@ -207,21 +246,33 @@ def test_a_mixed_batch_with_minimums_above_some_caps_matches_torch(marian, maria
     params = GenerationParams(max_new_tokens=64, min_new_tokens=20, length_ratio=0.5)
     texts = sentences[:12]
     assert len({params.cap_for(n) for n in marian.count_tokens(texts)}) > 1
+    planned: list[list[int]] = []
     calls: list[int] = []
-    real = marian._translator
+    real_batch, real = marian._generate_batch, marian._translator
+
+    def spy_batch(sources, caps, params):
+        planned.append(list(caps))
+        return real_batch(sources, caps, params)
 
     class Spy:
         def translate_batch(self, source, **options):
             calls.append(options["min_decoding_length"])
             return real.translate_batch(source, **options)
 
-    marian._translator = Spy()
+    marian._generate_batch, marian._translator = spy_batch, Spy()
     try:
         results = marian.generate(texts, params)
     finally:
+        del marian._generate_batch
         marian._translator = real
-    assert as_tuples(results) == as_tuples(marian_torch.generate(texts, params))
-    assert sorted(set(calls)) == [15, 20]  # a cap of 16 leaves 15 text tokens beside the forced EOS
+    marian_torch.batch_size = 1
+    try:
+        assert as_tuples(results) == as_tuples(marian_torch.generate(texts, params))
+    finally:
+        marian_torch.batch_size = None
+    # One planned batch held caps on both sides of the minimum, and was decoded in two calls.
+    assert len(planned) == 1 and min(planned[0]) == 16 and max(planned[0]) > 21
+    assert sorted(calls) == [15, 20]  # a cap of 16 leaves 15 text tokens beside the forced EOS
 
 
 @pytest.mark.model

@@ -126,3 +126,75 @@ def test_rows_whose_minimum_length_differs_go_in_separate_calls(tiny_models, sen
     minimums = [{min(params.min_new_tokens, cap) for cap in caps} for caps in calls]
     assert all(len(values) == 1 for values in minimums)
     assert {64, 70} <= {value for values in minimums for value in values}
+
+
+def one_at_a_time(model: HuggingFaceEngine, texts: list[str], params: GenerationParams):
+    """(results, token ids each row generated), one text per generate call."""
+    rows: list[list[int]] = []
+    real = model._model.generate
+
+    def spy(**kwargs):
+        sequences = real(**kwargs)
+        rows.extend(sequences[:, 1:].tolist())
+        return sequences
+
+    model._model.generate = spy
+    size, model.batch_size = model.batch_size, 1
+    try:
+        return model.generate(texts, params), rows
+    finally:
+        del model._model.generate
+        model.batch_size = size
+
+
+def split_by_an_end_token(model: HuggingFaceEngine, texts: list[str], params: GenerationParams, monkeypatch) -> int:
+    """Random weights never pick EOS. This makes a token the model does pick an end token too,
+    one that ends some texts before their caps and not others (each text alone), and returns it.
+    Candidates are the tokens found in about half of the outputs; beam search may still end
+    every text with one of them, so a few are tried."""
+    from collections import Counter
+
+    model.load()
+    _, rows = one_at_a_time(model, texts, params)
+    special = set(model._tokenizer.all_special_ids)
+    counts = Counter(token for row in rows for token in set(row) if token not in special)
+    candidates = sorted(counts, key=lambda token: (abs(counts[token] - len(rows) / 2), token))[:10]
+    eos = model._tokenizer.eos_token_id
+    for token in candidates:
+        monkeypatch.setattr(model._model.generation_config, "eos_token_id", [eos, token])
+        results, _ = one_at_a_time(model, texts, params)
+        if 0 < sum(not r.hit_limit for r in results) < len(results):
+            return token
+    raise AssertionError(f"none of {candidates} ends some texts early and not others")
+
+
+@pytest.mark.parametrize("beams", [1, 3])
+def test_rows_that_end_before_their_caps_in_a_mixed_batch_match_alone(tiny_models, sentences, monkeypatch, beams):
+    """Rows end early (with the end token below), are padded while the rest of their batch
+    goes on, and must come out as they do alone."""
+    model = engine(tiny_models, "translation")
+    params = translation_params(num_beams=beams)
+    split_by_an_end_token(model, sentences, params, monkeypatch)
+    mixed, calls, alone = mixed_and_alone(model, sentences, params)
+
+    assert as_tuples(mixed) == as_tuples(alone)
+    early = {index for index, r in enumerate(mixed) if not r.hit_limit}
+    assert 0 < len(early) < len(mixed)
+    assert all(mixed[index].output_tokens < params.cap_for(mixed[index].input_tokens) - 1 for index in early)
+    # A batch of mixed caps held rows that ended early beside rows that ran on.
+    assert any(len(set(caps)) > 1 for caps in calls)
+
+
+def test_a_forced_eos_of_several_ids_keeps_one_cap_per_batch(tiny_models, sentences, monkeypatch):
+    """The model's own forced EOS may then be any of those ids, which a per-row rule would not
+    reproduce; such a model gets batches of one cap, as before caps were mixed."""
+    model = engine(tiny_models, "translation")
+    params = translation_params()
+    model.load()
+    config = model._model.generation_config
+    monkeypatch.setattr(config, "forced_eos_token_id", [config.forced_eos_token_id, model._tokenizer.unk_token_id])
+    mixed, calls, alone = mixed_and_alone(model, sentences, params)
+
+    assert as_tuples(mixed) == as_tuples(alone)
+    assert len({params.cap_for(r.input_tokens) for r in mixed}) > 1
+    assert all(len(set(caps)) == 1 for caps in calls)

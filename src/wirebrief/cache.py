@@ -579,6 +579,9 @@ class DeferredEngine:
         self._engine: KeyedEngine | None = None
         self._about: dict[str, Any] | None = None
         self._made_seconds = 0.0
+        #: What the engine said of its own start-up when it came: an engine the factory reuses
+        #: (one per process) may have loaded its weights for an earlier caller.
+        self._inherited_seconds = 0.0
 
     @property
     def engine(self) -> KeyedEngine:
@@ -587,6 +590,7 @@ class DeferredEngine:
             started = time.perf_counter()
             engine = self._factory()
             self._made_seconds = time.perf_counter() - started
+            self._inherited_seconds = float(getattr(engine, "startup_seconds", 0.0) or 0.0)
             actual = engine.cache_key()
             if actual != self._key:
                 log.warning("cache key %s expected, engine says %s; using the engine's", self._key, actual)
@@ -604,10 +608,14 @@ class DeferredEngine:
 
     @property
     def startup_seconds(self) -> float:
-        """Seconds spent making the engine (tokenizer, imports) and loading its weights, so far."""
+        """Seconds this wrapper spent making the engine and loading its weights, so far.
+
+        Start-up the engine had already done for someone else (a reused engine) is not counted.
+        """
         if self._engine is None:
             return 0.0
-        return self._made_seconds + float(getattr(self._engine, "startup_seconds", 0.0))
+        own = float(getattr(self._engine, "startup_seconds", 0.0) or 0.0) - self._inherited_seconds
+        return self._made_seconds + max(0.0, own)
 
     @property
     def loaded(self) -> bool:

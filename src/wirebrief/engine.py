@@ -519,16 +519,19 @@ class HuggingFaceEngine(ModelFiles):
         its EOS forced at its own cap (`_RowCaps`). That is exact for greedy decoding, and for
         beam search on models whose own config forces an EOS at the cap (Marian), since it is
         the same rule. generate keeps computing rows that ended, hence a ratio, not all caps."""
-        if params.num_beams == 1 or self._forced_eos_id() is not None:
+        forced = self._forced_eos_ids()
+        if len(forced) > 1:
+            return 1.0  # the model's own forced EOS may be any of several ids: not copied per row
+        if params.num_beams == 1 or forced:
             return MIXED_CAP_RATIO
         return 1.0
 
-    def _forced_eos_id(self) -> int | None:
-        """The EOS the model's generation config forces at the last slot (Marian), if any."""
+    def _forced_eos_ids(self) -> list[int]:
+        """The EOS ids the model's generation config forces at the last slot (Marian), if any."""
         forced = getattr(getattr(self._model, "generation_config", None), "forced_eos_token_id", None)
-        if isinstance(forced, list):
-            return forced[0] if len(forced) == 1 else None
-        return forced
+        if forced is None:
+            return []
+        return list(forced) if isinstance(forced, list) else [forced]
 
     def _generate_batch(self, texts: list[str], caps: list[int], params: GenerationParams) -> list[tuple[str, int, bool]]:
         # A minimum length counts up to a row's own cap: rows whose minimums differ (caps below
@@ -565,8 +568,10 @@ class HuggingFaceEngine(ModelFiles):
             # Each row ends at its own cap: its EOS is forced where Marian's own forced EOS
             # would put it at that cap, or, for models without one (T5, NLLB), one slot after
             # the cap's last token; that EOS is not counted (below) and the text is the same.
-            eos_id = self._forced_eos_id()
-            if eos_id is None:
+            forced_eos = self._forced_eos_ids()  # one id at most: see _cap_ratio
+            if forced_eos:
+                eos_id = forced_eos[0]
+            else:
                 eos = self._model.generation_config.eos_token_id
                 eos_id = eos[0] if isinstance(eos, list) else eos
                 extra = 1
