@@ -178,7 +178,7 @@ BATCH_FLAGS = (
     "--quiet",
     "--device",
 )
-HELP_RUNS = 7
+HELP_RUNS = 15
 
 
 # --------------------------------------------------------------------------------------------
@@ -1056,19 +1056,29 @@ def others_busy(busy_before: float | None, children_before: float, seconds: floa
 # `wirebrief --help` and the cached rerun
 
 
-def median_seconds(command: Sequence[str], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        subprocess.run(command, capture_output=True, check=True)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+def median_seconds(commands: Sequence[Sequence[str]], runs: int, env: dict[str, str] | None = None) -> list[float]:
+    """Each command's median time over `runs` rounds, the commands taking turns within a round
+    (so a slow spell of the machine falls on all of them), after one round not counted."""
+    times: list[list[float]] = [[] for _ in commands]
+    for _ in range(runs + 1):
+        for command, taken in zip(commands, times):
+            started = time.perf_counter()
+            subprocess.run(command, capture_output=True, check=True, env=env)
+            taken.append(time.perf_counter() - started)
+    return [statistics.median(taken[1:]) for taken in times]
 
 
 def measure_help() -> dict[str, float]:
+    """Both commands with Python's bytecode cache, as an installed program runs: pip compiles
+    a wheel's modules when it installs them, and Python caches an editable install's on first
+    import. Where PYTHONDONTWRITEBYTECODE is set (as on some CI machines) it is lifted for
+    these runs: otherwise click and rich, compiled by pip, would be timed against wirebrief's
+    own sources compiled anew on every run, which no user's `wirebrief --help` pays."""
     log("timing `wirebrief --help` and `import click, rich` ...")
-    bare = median_seconds([sys.executable, "-c", "import click, rich"], HELP_RUNS)
-    helped = median_seconds([*wirebrief_command(), "--help"], HELP_RUNS)
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    bare, helped = median_seconds(
+        [[sys.executable, "-c", "import click, rich"], [*wirebrief_command(), "--help"]], HELP_RUNS, env
+    )
     return {"help_s": helped, "import_s": bare, "ratio": helped / bare}
 
 
