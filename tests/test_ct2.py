@@ -542,3 +542,46 @@ def test_importing_the_module_imports_nothing_heavy():
         [sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.model
+def test_loaded_models_are_released_before_the_interpreter_tears_down(tiny_models, convert_root, sentences):
+    """A Translator left for Python's final teardown after a greedy call with a step callback
+    sometimes aborts the process there (exit 134): every loaded engine lets go of its model
+    at exit, and an engine released that way loads again if asked."""
+    from wirebrief import ct2
+
+    engine = CTranslate2Engine(
+        resolve(str(tiny_models["translation"])), compute_type="float32", offline=True, convert_root=convert_root
+    )
+    before = engine.generate(sentences[:6], TRANSLATION)
+    assert engine.loaded and engine in ct2._LOADED_ENGINES
+
+    ct2._release_models()
+    assert not engine.loaded
+    assert as_tuples(engine.generate(sentences[:6], TRANSLATION)) == as_tuples(before)
+
+
+@pytest.mark.model
+def test_a_process_lets_go_of_its_models_at_exit(tiny_models, convert_root, tmp_path):
+    """In a real process: a hook registered before wirebrief.ct2 is imported runs after its
+    own at exit (atexit runs the last registered first) and finds the model released."""
+    script = tmp_path / "exit.py"
+    script.write_text(
+        "import atexit, sys\n"
+        "held = {}\n"
+        "atexit.register(lambda: print('released' if held['engine']._translator is None else 'held'))\n"
+        "from wirebrief.ct2 import CTranslate2Engine\n"
+        "from wirebrief.models import resolve\n"
+        "from wirebrief.translation import translation_params\n"
+        f"engine = CTranslate2Engine(resolve({str(tiny_models['translation'])!r}), compute_type='float32',"
+        f" offline=True, convert_root={str(convert_root)!r})\n"
+        "engine.generate(['Een korte zin.', 'Een veel langere zin met meer woorden erin, en nog wat.'],"
+        " translation_params())\n"
+        "held['engine'] = engine\n"
+        "print('loaded' if engine.loaded else 'not loaded')\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["loaded", "released"]
