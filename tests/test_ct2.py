@@ -585,3 +585,26 @@ def test_a_process_lets_go_of_its_models_at_exit(tiny_models, convert_root, tmp_
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == ["loaded", "released"]
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(("beams", "rows"), [(1, 128), (4, 32)])
+def test_cpu_batches_hold_at_most_128_hypotheses_unless_batch_size_is_set(marian, beams, rows):
+    """The token budget alone would put 150 short texts, or 54 with 4 beams, in one batch;
+    on a CPU a batch holds at most 128 texts x beams. --batch-size still decides when set."""
+    texts = [f"Zin nummer {number}." for number in range(rows + 22)]
+    params = translation_params(num_beams=beams)
+    lengths = marian.count_tokens(texts)
+    assert (max(lengths) + params.cap_for(max(lengths))) * len(texts) * beams <= marian.max_batch_tokens
+    sizes: list[int] = []
+    results = marian.generate(texts, params, progress=sizes.append)
+    assert max(sizes) == rows and sum(sizes) == len(texts)
+    assert all(r.output_tokens == params.cap_for(r.input_tokens) - 1 for r in results)
+
+    marian.batch_size = len(texts)
+    try:
+        sizes.clear()
+        marian.generate(texts, params, progress=sizes.append)
+    finally:
+        marian.batch_size = None
+    assert max(sizes) > rows

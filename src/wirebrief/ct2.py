@@ -62,6 +62,14 @@ _VOCABULARY_FILES = (
 _STALE_SECONDS = 24 * 3600
 
 
+#: On a CPU, batches of at most this many hypotheses (texts x beams) unless --batch-size says
+#: otherwise. Each decoding step scores the whole vocabulary for every hypothesis (67,028
+#: logits for opus-mt); a batch of 140 texts x 4 beams, which the token budget allows for short
+#: texts, spills those out of the cache. Measured on 2 cores (AMD EPYC, 280 sentences,
+#: scripts/bench.py's model): 4 beams 364 tok/s with the budget alone, 450 with 32 texts (128
+#: hypotheses), 426 with 16; greedy 1,834, 1,743 and 1,783 tok/s with none, 128 and 64 rows.
+CPU_MAX_HYPOTHESES = 128
+
 #: Engines holding a loaded CTranslate2 model, released at exit (see `_release_models`).
 _LOADED_ENGINES: weakref.WeakSet[CTranslate2Engine] = weakref.WeakSet()
 
@@ -187,6 +195,8 @@ class CTranslate2Engine(ModelFiles):
         self.max_input_tokens = self._input_limit()
         self.max_batch_tokens = max_batch_tokens or DEFAULT_BATCH_TOKENS.get(self.device, 24_576)
         self.batch_size = batch_size
+        if self.device == "cpu":
+            self.max_hypotheses = CPU_MAX_HYPOTHESES
         self.threads = threads
         self.convert_root = (
             Path(convert_root) if convert_root is not None else user_cache_dir() / "ctranslate2"

@@ -219,6 +219,9 @@ class ModelFiles:
     max_batch_tokens: int
     batch_size: int | None
     max_input_tokens: int
+    #: At most this many hypotheses (texts x beams) in one batch where `batch_size` is not set;
+    #: None: the token budget alone decides.
+    max_hypotheses: int | None = None
 
     @property
     def local_only(self) -> bool:
@@ -352,9 +355,12 @@ class ModelFiles:
         """
         caps = [params.cap_for(length) for length in lengths]
         results: list[Generation | None] = [None] * len(inputs)
+        rows = self.batch_size
+        if rows is None and self.max_hypotheses is not None:
+            rows = max(1, self.max_hypotheses // params.num_beams)
         pending = plan_batches(
             lengths, caps, max_batch_tokens=self.max_batch_tokens,
-            num_beams=params.num_beams, max_batch_size=self.batch_size, cap_ratio=self._cap_ratio(params),
+            num_beams=params.num_beams, max_batch_size=rows, cap_ratio=self._cap_ratio(params),
         )
         while pending:
             batch = pending.pop(0)
