@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .config import user_cache_dir
-from .engine import Engine, Generation, GenerationParams, ProgressCallback
+from .engine import Engine, Generation, GenerationParams, ProgressCallback, startup_seconds
 from .errors import ConfigError, GenerationError
 
 log = logging.getLogger(__name__)
@@ -503,7 +503,7 @@ class CachedEngine:
     @property
     def startup_seconds(self) -> float:
         """Seconds the engine behind the cache spent being made and loading weights so far."""
-        return float(getattr(self.inner, "startup_seconds", 0.0))
+        return startup_seconds(self.inner)
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -590,7 +590,7 @@ class DeferredEngine:
             started = time.perf_counter()
             engine = self._factory()
             self._made_seconds = time.perf_counter() - started
-            self._inherited_seconds = float(getattr(engine, "startup_seconds", 0.0) or 0.0)
+            self._inherited_seconds = startup_seconds(engine)
             actual = engine.cache_key()
             if actual != self._key:
                 log.warning("cache key %s expected, engine says %s; using the engine's", self._key, actual)
@@ -614,7 +614,7 @@ class DeferredEngine:
         """
         if self._engine is None:
             return 0.0
-        own = float(getattr(self._engine, "startup_seconds", 0.0) or 0.0) - self._inherited_seconds
+        own = startup_seconds(self._engine) - self._inherited_seconds
         return self._made_seconds + max(0.0, own)
 
     @property

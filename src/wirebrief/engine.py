@@ -198,6 +198,12 @@ def resolve_dtype(requested: str, device: str):  # -> torch.dtype
         raise UsageError(f"unknown dtype {requested!r}; use auto, float32, bfloat16 or float16") from None
 
 
+def startup_seconds(engine: object) -> float:
+    """Seconds any engine or wrapper says it spent making itself and loading weights (0 if it
+    does not say)."""
+    return float(getattr(engine, "startup_seconds", 0.0) or 0.0)
+
+
 def engine_key(kind: str, precision: str, ref: ModelRef) -> str:
     """What an engine computes, for caches: engine, precision and the exact model."""
     return f"{kind}:{precision}:{fingerprint(ref)}"

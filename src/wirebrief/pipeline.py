@@ -16,7 +16,7 @@ from . import __version__
 from .check import Finding, article_text, check_summaries, check_translation, reads_numbers_and_names
 from .config import Settings, resolve_settings
 from .document import Document, Metadata, decode
-from .engine import Engine, known_cache_key, load_engine
+from .engine import Engine, known_cache_key, load_engine, startup_seconds
 from .errors import GenerationError, InputError, ModelError, WirebriefError
 from .glossary import load_glossary
 from .models import is_present, model_status, resolve
@@ -218,18 +218,14 @@ class _StepClock:
         started = time.perf_counter()
         engine = get()
         self._making += time.perf_counter() - started
-        self._engines.append((engine, _startup_seconds(engine)))
+        self._engines.append((engine, startup_seconds(engine)))
         return engine
 
     def stop(self) -> None:
         elapsed = time.perf_counter() - self._started
-        loaded = sum(_startup_seconds(engine) - before for engine, before in self._engines)
+        loaded = sum(startup_seconds(engine) - before for engine, before in self._engines)
         self.load = min(elapsed, self._making + loaded)
         self.work = elapsed - self.load
-
-
-def _startup_seconds(engine: Any) -> float:
-    return float(getattr(engine, "startup_seconds", 0.0) or 0.0)
 
 
 def _describe(engine: Engine) -> dict[str, Any]:
