@@ -62,6 +62,13 @@ class GenerationError(WirebriefError):
     exit_code = 5
 
 
+class OutputError(WirebriefError):
+    """A result could not be written: disk full, no permission, a path that is a folder, a
+    closed standard output. The environment's fault, not a bug, so not exit 1."""
+
+    exit_code = 10
+
+
 class ConfigError(WirebriefError):
     """A configuration file or prompt file is invalid."""
 
@@ -92,6 +99,7 @@ EXIT_CODES: dict[int, str] = {
     GenerationError.exit_code: "generation failed (e.g. out of memory)",
     ConfigError.exit_code: "configuration or prompt file invalid",
     FetchError.exit_code: "a URL could not be fetched (network, timeout, HTTP error, not a web page, too large)",
+    OutputError.exit_code: "output could not be written (disk full, no permission, a path that is a folder, standard output closed)",
     EXIT_PARTIAL: "batch: some inputs failed (see the manifest); the others have their results",
     EXIT_CHECKS: "findings reached the --fail-on severity (the result is still printed or written)",
     EXIT_BROKEN_PIPE: "the reader of standard output went away (e.g. `| head`); nothing more is written",
