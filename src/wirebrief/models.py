@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,9 +80,17 @@ def model_status(name: str) -> dict[str, Any]:
     return {"model": name, "location": ref.location, "present": is_present(ref)}
 
 
-def missing_model_error(ref: ModelRef, role: str, *, offline: bool) -> ModelNotFoundError:
-    """The one line a user sees when a model is not there, with how to provide it."""
-    why = "offline mode is on" if offline else "it could not be downloaded"
+def missing_model_error(ref: ModelRef, role: str, *, offline: bool, unreachable: str | None = None) -> ModelNotFoundError:
+    """The one line a user sees when a model is not there, with how to provide it.
+
+    `unreachable` is why the hub could not be reached, when a probe said so.
+    """
+    if offline:
+        why = "offline mode is on"
+    elif unreachable:
+        why = f"the Hugging Face hub ({hub_endpoint()}) could not be reached: {unreachable}"
+    else:
+        why = "it could not be downloaded"
     flags = {"translation": "--translation-model", "summary": "--summary-model"}
     pull = f"run `wirebrief models pull {ref.location}` with internet"
     # The pivot into English and the tiers' translation are chosen by the routing table alone.
@@ -91,14 +100,117 @@ def missing_model_error(ref: ModelRef, role: str, *, offline: bool) -> ModelNotF
     )
 
 
+#: How long the one probe of the hub may take, name lookup included. The hub client's own
+#: retry ladder took 46 s to give up without a network; a hub that is there answers in well
+#: under a second.
+PROBE_SECONDS = 2.5
+_probe_lock = threading.Lock()
+#: endpoint -> None when it answered, else why not; a process probes each endpoint once.
+_probe_results: dict[str, str | None] = {}
+
+
+def hub_endpoint() -> str:
+    """The hub the Hugging Face client talks to. HF_ENDPOINT is read here too, not only at
+    huggingface_hub's import, so a process that sets it later still probes the right host."""
+    from_env = os.environ.get("HF_ENDPOINT", "").strip()
+    if from_env:
+        return from_env.rstrip("/")
+    from huggingface_hub import constants
+
+    return constants.ENDPOINT
+
+
+def _ask_hub(endpoint: str, outcome: list[str | None]) -> None:
+    import ssl
+    import urllib.error
+    import urllib.request
+
+    class _NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+            return None  # a redirect is an answer: the hub is there
+
+    opener = urllib.request.build_opener(_NoRedirect)  # honours *_proxy like the hub client
+    request = urllib.request.Request(endpoint + "/", method="HEAD", headers={"User-Agent": "wirebrief"})
+    try:
+        with opener.open(request, timeout=PROBE_SECONDS):
+            outcome.append(None)
+    except urllib.error.HTTPError as error:
+        # Any answer under 500 means a server is there; a 5xx is most often a proxy that
+        # could not reach the hub itself.
+        outcome.append(None if error.code < 500 else f"it answered HTTP {error.code}")
+    except urllib.error.URLError as error:
+        if isinstance(error.reason, ssl.SSLError):
+            # Something answered; Python's certificate store may lack what the hub client's
+            # bundle has, so let the client judge the certificate.
+            outcome.append(None)
+        else:
+            outcome.append(_describe(error.reason))
+    except (OSError, ValueError) as error:
+        outcome.append(_describe(error))
+
+
+def _describe(error: object) -> str:
+    """An exception in a few words for one line: "Connection refused", not "[Errno 111] ..."."""
+    text = getattr(error, "strerror", None) or str(error)
+    return " ".join(text.split()) or type(error).__name__
+
+
+def hub_unreachable() -> str | None:
+    """Why the hub cannot be reached (None when it answers), from one short probe per process.
+
+    The probe runs in a daemon thread so that a name lookup that hangs, or a server that
+    accepts and never answers, costs PROBE_SECONDS and not the system's own timeouts.
+    """
+    endpoint = hub_endpoint()
+    with _probe_lock:
+        if endpoint in _probe_results:
+            return _probe_results[endpoint]
+        outcome: list[str | None] = []
+        worker = threading.Thread(target=_ask_hub, args=(endpoint, outcome), name="wirebrief-hub-probe", daemon=True)
+        worker.start()
+        worker.join(PROBE_SECONDS)
+        result = outcome[0] if outcome else f"no answer within {PROBE_SECONDS:g} s"
+        _probe_results[endpoint] = result
+        return result
+
+
+def ensure_fetchable(ref: ModelRef, role: str, *, offline: bool) -> None:
+    """Return if the model is here or can be downloaded; else raise its one-line error, fast.
+
+    Call before loading: without a network the hub client retries for most of a minute
+    before it gives up, while one short probe says the same in a couple of seconds.
+    """
+    if is_present(ref):
+        return
+    if ref.is_local:
+        raise ModelNotFoundError(
+            f"{role} model folder {ref.location} does not exist or has no config.json",
+            hint="pass a folder made by save_pretrained, or a hub id such as Helsinki-NLP/opus-mt-nl-en",
+        )
+    if offline:
+        raise missing_model_error(ref, role, offline=True)
+    reason = hub_unreachable()
+    if reason is not None:
+        raise missing_model_error(ref, role, offline=False, unreachable=reason)
+
+
 def pull(name: str) -> Path:
     """Download a hub model into the standard Hugging Face cache, with progress on stderr."""
     ref = resolve(name)
     if ref.is_local:
         raise UsageError(f"{name} is a local folder; there is nothing to pull")
-    from huggingface_hub import snapshot_download
+    from huggingface_hub import constants, snapshot_download
     from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError, OfflineModeIsEnabled
 
+    if not constants.is_offline_mode():
+        # Offline, the hub client answers from its cache at once; online, without a network,
+        # it would retry for most of a minute.
+        reason = hub_unreachable()
+        if reason is not None:
+            raise ModelError(
+                f"cannot download {ref.location}: the Hugging Face hub ({hub_endpoint()}) could not be reached: {reason}",
+                hint="check the network (and HF_ENDPOINT or HTTPS_PROXY if set)",
+            )
     try:
         return Path(snapshot_download(ref.location, ignore_patterns=_OTHER_FRAMEWORKS))
     except (OfflineModeIsEnabled, LocalEntryNotFoundError):

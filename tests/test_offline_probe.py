@@ -1,0 +1,191 @@
+"""A model that is not here, with no network: said in one line within seconds, from one short
+probe of the hub, never the hub client's minute of retries. No test here reaches the internet:
+the hub is played by local sockets."""
+
+from __future__ import annotations
+
+import http.server
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from wirebrief import models
+from wirebrief.errors import ModelError, ModelNotFoundError
+from wirebrief.models import ModelRef, ensure_fetchable, resolve
+
+#: A hang check, not a timing test: the probe's own bound is a few seconds.
+HANG_BOUND = 10.0
+ABSENT = ModelRef("google/flan-t5-xl", "google/flan-t5-xl", is_local=False)
+
+
+@pytest.fixture(autouse=True)
+def fresh_probe(monkeypatch) -> None:
+    """Each test probes anew, straight to the local sockets, not through a proxy."""
+    monkeypatch.setattr(models, "_probe_results", {})
+    for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def closed_port(monkeypatch) -> str:
+    endpoint = f"http://127.0.0.1:{free_port()}"
+    monkeypatch.setenv("HF_ENDPOINT", endpoint)
+    return endpoint
+
+
+@pytest.fixture
+def silent_server(monkeypatch) -> Iterator[str]:
+    """A server that accepts connections (the kernel does, from the backlog) and never answers."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    endpoint = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    monkeypatch.setenv("HF_ENDPOINT", endpoint)
+    yield endpoint
+    listener.close()
+
+
+def answering_server(monkeypatch, status: int, *, scheme: str = "http") -> Iterator[str]:
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_HEAD(self) -> None:
+            self.send_response(status)
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            return None
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv("HF_ENDPOINT", f"{scheme}://127.0.0.1:{server.server_address[1]}")
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def hub_404(monkeypatch):
+    yield from answering_server(monkeypatch, 404)
+
+
+@pytest.fixture
+def hub_503(monkeypatch):
+    yield from answering_server(monkeypatch, 503)
+
+
+@pytest.fixture
+def plain_http_at_https(monkeypatch):
+    yield from answering_server(monkeypatch, 200, scheme="https")
+
+
+def raised_quickly(call) -> Exception:
+    started = time.monotonic()
+    with pytest.raises(ModelError) as caught:
+        call()
+    assert time.monotonic() - started < HANG_BOUND
+    return caught.value
+
+
+def test_a_closed_port_is_said_in_one_line_naming_model_cache_and_fix(closed_port):
+    error = raised_quickly(lambda: ensure_fetchable(ABSENT, "summary", offline=False))
+    assert isinstance(error, ModelNotFoundError) and error.exit_code == 4
+    line = error.one_line()
+    assert "\n" not in line
+    assert "google/flan-t5-xl" in line and models.hub_cache_dir() in line
+    assert f"hub ({closed_port}) could not be reached" in line
+    assert "refused" in line.lower()
+    assert "--summary-model PATH" in line and "wirebrief models pull google/flan-t5-xl" in line
+
+
+def test_a_server_that_never_answers_costs_the_probe_bound_not_a_hang(silent_server):
+    error = raised_quickly(lambda: ensure_fetchable(ABSENT, "translation", offline=False))
+    assert isinstance(error, ModelNotFoundError)
+    line = error.one_line()
+    assert "\n" not in line and "could not be reached" in line
+    assert "timed out" in line or "no answer" in line
+
+
+def test_the_hub_is_probed_once_per_process(closed_port, monkeypatch):
+    calls = []
+    real = models._ask_hub
+    monkeypatch.setattr(models, "_ask_hub", lambda *args: (calls.append(args), real(*args)))
+    for role in ("translation", "summary", "pivot"):
+        with pytest.raises(ModelNotFoundError):
+            ensure_fetchable(ABSENT, role, offline=False)
+    assert len(calls) == 1
+
+
+def no_probe(*args) -> None:
+    pytest.fail("a model that needs no download must not cost a probe of the hub")
+
+
+def test_a_local_model_folder_makes_no_probe(tmp_path, monkeypatch, closed_port):
+    monkeypatch.setattr(models, "_ask_hub", no_probe)
+    (tmp_path / "config.json").write_text("{}")
+    ensure_fetchable(resolve(str(tmp_path)), "translation", offline=False)
+
+
+def test_a_model_in_the_hub_cache_makes_no_probe(tmp_path, monkeypatch, closed_port):
+    from huggingface_hub import constants
+
+    snapshot = tmp_path / "models--google--flan-t5-xl" / "snapshots" / ("0" * 40)
+    snapshot.mkdir(parents=True)
+    (snapshot / "config.json").write_text("{}")
+    (tmp_path / "models--google--flan-t5-xl" / "refs").mkdir()
+    (tmp_path / "models--google--flan-t5-xl" / "refs" / "main").write_text("0" * 40)
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path))
+    monkeypatch.setattr(models, "_ask_hub", no_probe)
+    ensure_fetchable(ABSENT, "summary", offline=False)
+
+
+def test_offline_says_so_without_a_probe(monkeypatch, closed_port):
+    monkeypatch.setattr(models, "_ask_hub", no_probe)
+    error = raised_quickly(lambda: ensure_fetchable(ABSENT, "summary", offline=True))
+    assert "offline mode is on" in error.one_line()
+
+
+def test_a_local_folder_without_a_model_is_not_looked_for_on_the_hub(tmp_path, monkeypatch):
+    monkeypatch.setattr(models, "_ask_hub", no_probe)
+    ref = ModelRef(str(tmp_path), str(tmp_path), is_local=True)
+    with pytest.raises(ModelNotFoundError, match="has no config.json"):
+        ensure_fetchable(ref, "translation", offline=False)
+
+
+def test_a_hub_that_answers_even_404_lets_the_download_go_ahead(hub_404):
+    assert ensure_fetchable(ABSENT, "summary", offline=False) is None
+
+
+def test_a_hub_answering_5xx_counts_as_unreachable(hub_503):
+    error = raised_quickly(lambda: ensure_fetchable(ABSENT, "summary", offline=False))
+    assert "HTTP 503" in error.one_line()
+
+
+def test_a_tls_failure_is_left_to_the_hub_client(plain_http_at_https):
+    # Something answered; Python's certificates are not the hub client's to judge by.
+    assert ensure_fetchable(ABSENT, "summary", offline=False) is None
+
+
+def test_pull_without_a_network_fails_in_one_line_fast(closed_port, monkeypatch):
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+
+    def no_download(*args, **kwargs):
+        pytest.fail("snapshot_download must not start its retries when the probe failed")
+
+    monkeypatch.setattr("huggingface_hub.snapshot_download", no_download)
+    error = raised_quickly(lambda: models.pull("flan-t5-small"))
+    line = error.one_line()
+    assert "\n" not in line and error.exit_code == 4
+    assert "google/flan-t5-small" in line and "could not be reached" in line
+
