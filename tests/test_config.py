@@ -109,7 +109,7 @@ def test_hf_hub_offline_does_not_override_an_explicit_choice(no_config):
         (
             {},
             {"WIREBRIEF_NUM_BEAMS": "zero"},
-            r"num_beams in environment variable WIREBRIEF_NUM_BEAMS must be a whole number, not 'zero'",
+            r"num_beams in environment variable WIREBRIEF_NUM_BEAMS must be a whole number from 1 to 64, not 'zero'",
         ),
         ({"num_beams": 0}, {}, r"num_beams in flag must be at least 1, not 0"),
         (
@@ -136,8 +136,10 @@ def test_bad_values_are_config_errors(no_config, flags, env, message):
 
 
 def test_bad_value_in_config_file_names_the_file(config_file):
-    with pytest.raises(ConfigError, match=r"num_beams in config file must be a whole number, not 'zero'"):
-        resolve_settings({}, config_file('num_beams = "zero"\n'))
+    env = config_file('num_beams = "zero"\n')
+    expected = f"num_beams in config file {env['WIREBRIEF_CONFIG']} must be a whole number from 1 to 64, not 'zero'"
+    with pytest.raises(ConfigError, match=re.escape(expected)):
+        resolve_settings({}, env)
 
 
 def test_unknown_key_in_config_file(config_file):
@@ -204,3 +206,150 @@ def test_user_cache_dir_follows_xdg(tmp_path):
 
     assert user_cache_dir({"XDG_CACHE_HOME": str(tmp_path)}) == tmp_path / "wirebrief"
     assert user_cache_dir({}) == Path.home() / ".cache" / "wirebrief"
+
+
+# --------------------------------------------------------------------------------------------
+# Every value checked for type and range, from every source, whatever overrides it.
+
+
+def config_error(flags, env) -> ConfigError:
+    with pytest.raises(ConfigError) as caught:
+        resolve_settings(flags, env)
+    assert caught.value.exit_code == 6
+    assert "\n" not in caught.value.one_line()
+    return caught.value
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("cache = 12", "cache in config file {path} must be a path (a string), not 12"),
+        ("glossary = true", "glossary in config file {path} must be a path (a string), not True"),
+        ("prompts_dir = []", "prompts_dir in config file {path} must be a path (a string), not []"),
+        ('cache = ""', "cache in config file {path} must be a non-empty string, not ''"),
+        ('num_beams = "4"', "num_beams in config file {path} must be a whole number from 1 to 64, not '4'"),
+        ("num_beams = true", "num_beams in config file {path} must be a whole number from 1 to 64, not True"),
+        ('offline = "yes"', "offline in config file {path} must be true or false, not 'yes'"),
+        ("use_cache = 1", "use_cache in config file {path} must be true or false, not 1"),
+        ("device = 1", "device in config file {path} must be a non-empty string, not 1"),
+        ("[translation_model]\nname = 'x'", "translation_model in config file {path} must be a non-empty string, not {{'name': 'x'}}"),
+        ('summary_model = "a\\u0000b"', "summary_model in config file {path} must be a string without control characters"),
+        ("engine = 2024-01-01", "engine in config file {path} must be a non-empty string, not datetime.date(2024, 1, 1)"),
+    ],
+)
+def test_a_wrong_typed_value_in_the_config_file_is_named_with_the_file(config_file, line, expected):
+    env = config_file(line + "\n")
+    error = config_error({}, env)
+    assert expected.format(path=env["WIREBRIEF_CONFIG"]) in str(error)
+
+
+def test_a_huge_number_is_refused_before_it_reaches_an_engine(config_file):
+    env = config_file("num_beams = 100000000000000000000\n")
+    error = config_error({}, env)
+    assert str(error) == f"num_beams in config file {env['WIREBRIEF_CONFIG']} must be at most 64, not 100000000000000000000"
+
+
+@pytest.mark.parametrize(("name", "most"), [("num_beams", 64), ("batch_size", 8192), ("max_batch_tokens", 4_194_304), ("retries", 10)])
+def test_each_whole_number_has_an_upper_bound_from_every_source(config_file, name, most):
+    from wirebrief.config import LIMITS
+
+    assert LIMITS[name][1] == most
+    assert getattr(resolve_settings({name: most}, config_file("")), name) == most
+    assert getattr(resolve_settings({}, config_file(f"{name} = {most}\n")), name) == most
+    assert "must be at most" in str(config_error({name: most + 1}, config_file("")))
+    assert "must be at most" in str(config_error({}, config_file("", **{f"WIREBRIEF_{name.upper()}": str(most + 1)})))
+    assert "must be at most" in str(config_error({}, config_file(f"{name} = {most + 1}\n")))
+
+
+@pytest.mark.parametrize(
+    ("file_text", "env", "flags", "named"),
+    [
+        ('num_beams = "four"\n', {}, {"num_beams": 2}, "num_beams in config file"),
+        ("cache = 12\n", {"WIREBRIEF_CACHE": "/tmp/c.sqlite3"}, {}, "cache in config file"),
+        ("glossary = true\n", {}, {"glossary": "terms.tsv"}, "glossary in config file"),
+        ("", {"WIREBRIEF_NUM_BEAMS": "10^20"}, {"num_beams": 2}, "num_beams in environment variable WIREBRIEF_NUM_BEAMS"),
+        ("", {"WIREBRIEF_OFFLINE": "sometimes"}, {"offline": True}, "offline in environment variable WIREBRIEF_OFFLINE"),
+        ("retries = 11\n", {"WIREBRIEF_RETRIES": "1"}, {}, "retries in config file"),
+    ],
+)
+def test_a_bad_value_is_an_error_even_where_a_higher_source_overrides_it(config_file, file_text, env, flags, named):
+    assert named in str(config_error(flags, config_file(file_text, **env)))
+
+
+def test_environment_numbers_and_switches_are_parsed_from_text(config_file):
+    env = config_file("", WIREBRIEF_NUM_BEAMS=" 8 ", WIREBRIEF_OFFLINE="yes", WIREBRIEF_CACHE="~/c.sqlite3")
+    settings = resolve_settings({}, env)
+    assert (settings.num_beams, settings.offline, settings.cache) == (8, True, Path("~/c.sqlite3").expanduser())
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (bytes(range(256)), "is not UTF-8 text (byte 0x80 at offset 128)"),
+        (b"\xff\xfe\x00\x01garbage", "is not UTF-8 text (byte 0xff at offset 0)"),
+        (b"\x00\x01\x02 not toml at all", "is not valid TOML"),
+        (b"num_beams = " + b"9" * 5000 + b"\n", "is not valid TOML"),
+    ],
+)
+def test_a_config_file_of_other_bytes_is_a_config_error(tmp_path, content, expected):
+    path = tmp_path / "config.toml"
+    path.write_bytes(content)
+    error = config_error({}, {"WIREBRIEF_CONFIG": str(path)})
+    assert f"config file {path} {expected}" in str(error)
+    assert len(error.one_line()) < 400
+
+
+def test_random_bytes_of_every_seed_are_a_config_error_not_a_crash(tmp_path):
+    import random
+
+    path = tmp_path / "config.toml"
+    for seed in range(50):
+        path.write_bytes(random.Random(seed).randbytes(200))
+        config_error({}, {"WIREBRIEF_CONFIG": str(path)})
+
+
+def test_a_config_file_that_never_ends_is_refused(tmp_path):
+    error = config_error({}, {"WIREBRIEF_CONFIG": "/dev/zero"})
+    assert "larger than 1024 KiB" in str(error)
+
+
+def test_a_folder_as_config_file_is_a_config_error(tmp_path):
+    assert "cannot be read" in str(config_error({}, {"WIREBRIEF_CONFIG": str(tmp_path)}))
+
+
+def test_a_byte_order_mark_is_not_content(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_bytes("\ufeffnum_beams = 2\n".encode())
+    assert resolve_settings({}, {"WIREBRIEF_CONFIG": str(path)}).num_beams == 2
+
+
+def test_a_path_naming_an_unknown_home_is_a_config_error(config_file):
+    error = config_error({}, config_file('cache = "~no-such-user-wirebrief/c.sqlite3"\n'))
+    assert "cache in config file" in str(error) and "home folder" in str(error)
+
+
+def test_a_long_bad_value_is_cut_short_in_the_one_line(config_file):
+    error = config_error({}, config_file(f'device = "{"x" * 5000}"\n'))
+    assert len(error.one_line()) < 400
+
+
+def test_the_command_line_exits_6_in_one_line_for_a_bad_config_file(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    path = tmp_path / "config.toml"
+    path.write_bytes(bytes(range(256)))
+    env = {**os.environ, "WIREBRIEF_CONFIG": str(path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "wirebrief", "models", "list", "--format", "json"],
+        capture_output=True, text=True, env=env, timeout=120,
+    )
+    assert result.returncode == 6, result.stderr
+    assert result.stderr.count("\n") == 1 and "is not UTF-8 text" in result.stderr
+
+
+@pytest.mark.parametrize(("field", "value"), [("num_beams", 10**20), ("batch_size", 0), ("retries", 11), ("device", "gpu"), ("num_beams", "4")])
+def test_settings_built_in_python_are_checked_too(field, value):
+    with pytest.raises(ConfigError, match=f"{field} in Settings must be"):
+        Settings(**{field: value})

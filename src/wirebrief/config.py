@@ -45,6 +45,16 @@ class Settings:
     #: ("HF_HUB_OFFLINE" for offline taken from the Hugging Face switch).
     origins: Mapping[str, str] = field(default_factory=dict, compare=False)
 
+    def __post_init__(self) -> None:
+        # Settings built in Python skip resolve_settings; a number out of range must still
+        # stop here, not as a TypeError deep in an engine.
+        for name in LIMITS:
+            value = getattr(self, name)
+            if value is not None:
+                _to_int(name, value, "Settings", text=False)
+        for name in CHOICES:
+            _to_text(name, getattr(self, name), "Settings")
+
     @property
     def fetch_offline(self) -> bool:
         """Whether URLs may not be fetched: wirebrief's own offline switch. HF_HUB_OFFLINE
@@ -67,11 +77,29 @@ _SETTING_TYPES: dict[str, type] = {
     "retries": int,
     "glossary": Path,
 }
-#: Whole-number settings that may be zero.
-_ZERO_ALLOWED = {"retries"}
+#: The least and most each whole-number setting may be, whatever sets it (cli.py's flags use
+#: the same). The upper bounds stop a typo, or 10^20, before it reaches an engine, where it
+#: overflows or exhausts memory; each is far above any useful value.
+LIMITS: dict[str, tuple[int, int]] = {
+    # Beam search stops improving translations at about 4-8 beams while every beam costs time
+    # and memory; 64 is already two sentences per call under the CPU's 128-hypothesis cap.
+    "num_beams": (1, 64),
+    # More sentences than any article has; the token budget makes calls smaller than this anyway.
+    "batch_size": (1, 8_192),
+    # The CUDA default is 4,096 padded tokens per GiB of free memory: this admits a 1 TiB card.
+    "max_batch_tokens": (1, 4_194_304),
+    # Each round cuts the sentences still at their cap in two again: 10 rounds is pieces of
+    # 1/1024th, and rounds end early once nothing hits the cap.
+    "retries": (0, 10),
+}
 #: The inference engines; "auto" picks per device (engine.choose_engine).
 ENGINES = ("auto", "torch", "ctranslate2")
+CHOICES: dict[str, tuple[str, ...]] = {"device": DEVICES, "engine": ENGINES}
 ENV_PREFIX = "WIREBRIEF_"
+#: A config file is a few lines; anything this big is some other file (or /dev/zero).
+MAX_CONFIG_BYTES = 1 << 20
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
 
 
 def user_cache_dir(environ: Mapping[str, str] | None = None) -> Path:
@@ -96,15 +124,27 @@ def config_path(environ: Mapping[str, str] | None = None) -> Path:
 def _read_config_file(path: Path, *, required: bool) -> dict[str, Any]:
     try:
         with path.open("rb") as handle:
-            data = tomllib.load(handle)
+            raw = handle.read(MAX_CONFIG_BYTES + 1)
     except FileNotFoundError:
         if required:
             raise ConfigError(f"config file {path} does not exist") from None
         return {}
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"config file {path} is not valid TOML: {error}") from None
     except OSError as error:
-        raise ConfigError(f"config file {path} cannot be read: {error}") from None
+        raise ConfigError(f"config file {path} cannot be read: {error.strerror or error}") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"config file {path} is larger than {MAX_CONFIG_BYTES // 1024} KiB: not a wirebrief config file")
+    try:
+        # A byte-order mark is how some editors say UTF-8; it is not content.
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            f"config file {path} is not UTF-8 text (byte 0x{raw[error.start]:02x} at offset {error.start})",
+            hint="a config file is TOML, e.g. num_beams = 4",
+        ) from None
+    try:
+        data = tomllib.loads(text)
+    except ValueError as error:  # TOMLDecodeError, or an integer of thousands of digits
+        raise ConfigError(f"config file {path} is not valid TOML: {error}") from None
     unknown = sorted(set(data) - set(_SETTING_TYPES))
     if unknown:
         raise ConfigError(
@@ -114,39 +154,95 @@ def _read_config_file(path: Path, *, required: bool) -> dict[str, Any]:
     return data
 
 
-def _convert(name: str, value: Any, origin: str) -> Any:
-    kind = _SETTING_TYPES[name]
-    where = {"env": f"environment variable {ENV_PREFIX}{name.upper()}", "config": "config file"}
-    place = where.get(origin, origin)
-    if kind is bool:
-        if isinstance(value, bool):
-            return value
-        text = str(value).strip().lower()
-        if text in {"1", "true", "yes", "on"}:
-            return True
-        if text in {"0", "false", "no", "off", ""}:
-            return False
-        raise ConfigError(f"{name} in {place} must be true or false, not {value!r}")
-    if kind is int:
-        if isinstance(value, (bool, float)):
-            raise ConfigError(f"{name} in {place} must be a whole number, not {value!r}")
+def _shown(value: Any) -> str:
+    """A value as the user wrote it, cut short: an error is one line, whatever the value."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _bad(name: str, place: str, expected: str, value: Any) -> ConfigError:
+    return ConfigError(f"{name} in {place} must be {expected}, not {_shown(value)}")
+
+
+def _to_bool(name: str, value: Any, place: str, *, text: bool) -> bool:
+    if isinstance(value, bool):
+        return value
+    word = value.strip().lower() if text and isinstance(value, str) else None
+    if word in _TRUE or word in _FALSE:
+        return word in _TRUE
+    raise _bad(name, place, "true or false", value)
+
+
+def _to_int(name: str, value: Any, place: str, *, text: bool) -> int:
+    least, most = LIMITS[name]
+    expected = f"a whole number from {least} to {most}"
+    if text and isinstance(value, str):
         try:
-            number = int(value)
-        except (TypeError, ValueError):
-            raise ConfigError(f"{name} in {place} must be a whole number, not {value!r}") from None
-        least = 0 if name in _ZERO_ALLOWED else 1
-        if number < least:
-            raise ConfigError(f"{name} in {place} must be at least {least}, not {number}")
-        return number
-    if kind is Path:
-        return Path(str(value)).expanduser()
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"{name} in {place} must be a non-empty string, not {value!r}")
-    if name == "device" and value not in DEVICES:
-        raise ConfigError(f"device in {place} must be one of {', '.join(DEVICES)}, not {value!r}")
-    if name == "engine" and value not in ENGINES:
-        raise ConfigError(f"engine in {place} must be one of {', '.join(ENGINES)}, not {value!r}")
+            value = int(value.strip())
+        except ValueError:
+            raise _bad(name, place, expected, value) from None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _bad(name, place, expected, value)
+    if value < least:
+        raise ConfigError(f"{name} in {place} must be at least {least}, not {value}")
+    if value > most:
+        raise ConfigError(f"{name} in {place} must be at most {most}, not {_shown(value)}")
     return value
+
+
+def _to_text(name: str, value: Any, place: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _bad(name, place, "a non-empty string", value)
+    if any(ord(char) < 32 or ord(char) == 127 for char in value):
+        raise _bad(name, place, "a string without control characters", value)
+    if name in CHOICES and value not in CHOICES[name]:
+        raise _bad(name, place, f"one of {', '.join(CHOICES[name])}", value)
+    return value
+
+
+def _to_path(name: str, value: Any, place: str) -> Path:
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    text = _to_text(name, value, place) if isinstance(value, str) else None
+    if text is None:
+        raise _bad(name, place, "a path (a string)", value)
+    try:
+        return Path(text).expanduser()
+    except RuntimeError:  # ~someone for a user that does not exist
+        raise _bad(name, place, "a path whose ~ names a known home folder", value) from None
+
+
+def _convert(name: str, value: Any, place: str, *, text: bool) -> Any:
+    """Check one value from one source and return it as the setting's type.
+
+    `text` says the source gives only strings (the environment), to be parsed; the config
+    file and flags give typed values, so 12 is not a path there and "4" not a number.
+    """
+    kind = _SETTING_TYPES[name]
+    if kind is bool:
+        return _to_bool(name, value, place, text=text)
+    if kind is int:
+        return _to_int(name, value, place, text=text)
+    if kind is Path:
+        return _to_path(name, value, place)
+    return _to_text(name, value, place)
+
+
+def _candidates(
+    name: str, flags: Mapping[str, Any], environ: Mapping[str, str], from_file: Mapping[str, Any], path: Path
+) -> list[tuple[str, Any]]:
+    """Every source's value for one setting, highest precedence first, each checked: a bad
+    value is an error even where a higher source overrides it, or it would surface the day
+    that source is dropped."""
+    found: list[tuple[str, Any]] = []
+    if name in flags:
+        found.append(("flag", _convert(name, flags[name], "flag", text=isinstance(flags[name], str))))
+    env_name = f"{ENV_PREFIX}{name.upper()}"
+    if environ.get(env_name, "") != "":
+        found.append(("env", _convert(name, environ[env_name], f"environment variable {env_name}", text=True)))
+    if name in from_file:
+        found.append(("config", _convert(name, from_file[name], f"config file {path}", text=False)))
+    return found
 
 
 def resolve_settings(
@@ -167,13 +263,9 @@ def resolve_settings(
         name = spec.name
         if name == "origins":
             continue
-        env_name = f"{ENV_PREFIX}{name.upper()}"
-        if name in flags:
-            values[name], origins[name] = _convert(name, flags[name], "flag"), "flag"
-        elif environ.get(env_name, "") != "":
-            values[name], origins[name] = _convert(name, environ[env_name], "env"), "env"
-        elif name in from_file:
-            values[name], origins[name] = _convert(name, from_file[name], "config"), "config"
+        found = _candidates(name, flags, environ, from_file, path)
+        if found:
+            origins[name], values[name] = found[0]
         else:
             origins[name] = "default"
     # The Hugging Face switch means the same thing, so honour it as a default for ours.
