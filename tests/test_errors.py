@@ -16,13 +16,14 @@ from wirebrief.errors import (
     InputError,
     ModelError,
     ModelNotFoundError,
+    OutputError,
     PromptError,
     UsageError,
     WirebriefError,
 )
 
 #: The direct categories; each must have a code of its own.
-CATEGORIES = (UsageError, InputError, FetchError, ModelError, GenerationError, ConfigError)
+CATEGORIES = (UsageError, InputError, FetchError, ModelError, GenerationError, ConfigError, OutputError)
 
 
 def all_subclasses(cls: type) -> list[type]:
