@@ -88,6 +88,37 @@ def plain_http_at_https(monkeypatch):
     yield from answering_server(monkeypatch, 200, scheme="https")
 
 
+@pytest.fixture
+def garbage_server(monkeypatch) -> Iterator[str]:
+    """A server that answers every connection with bytes that are not HTTP."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+
+    def serve() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            with connection:
+                connection.recv(1024)
+                connection.sendall(b"SSH-2.0-OpenSSH_9.6 not a web server\r\n\r\n")
+
+    threading.Thread(target=serve, daemon=True).start()
+    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{listener.getsockname()[1]}")
+    yield
+    listener.close()
+
+
+@pytest.fixture
+def thread_crashes(monkeypatch) -> list:
+    """Exceptions that escaped a thread: the probe must turn every failure into a reason."""
+    crashes: list = []
+    monkeypatch.setattr(threading, "excepthook", crashes.append)
+    return crashes
+
+
 def raised_quickly(call) -> Exception:
     started = time.monotonic()
     with pytest.raises(ModelError) as caught:
@@ -189,3 +220,17 @@ def test_pull_without_a_network_fails_in_one_line_fast(closed_port, monkeypatch)
     assert "\n" not in line and error.exit_code == 4
     assert "google/flan-t5-small" in line and "could not be reached" in line
 
+
+
+def test_a_server_that_does_not_speak_http_is_unreachable_without_a_traceback(garbage_server, thread_crashes):
+    error = raised_quickly(lambda: ensure_fetchable(ABSENT, "summary", offline=False))
+    assert "did not answer in HTTP" in error.one_line()
+    assert thread_crashes == []
+
+
+@pytest.mark.parametrize("endpoint", ["not-a-url", "ftp://127.0.0.1:1"])
+def test_an_hf_endpoint_that_is_no_http_url_is_said_in_the_line(monkeypatch, thread_crashes, endpoint):
+    monkeypatch.setenv("HF_ENDPOINT", endpoint)
+    error = raised_quickly(lambda: ensure_fetchable(ABSENT, "summary", offline=False))
+    assert f"hub ({endpoint}) could not be reached" in error.one_line()
+    assert thread_crashes == []

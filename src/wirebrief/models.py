@@ -121,6 +121,7 @@ def hub_endpoint() -> str:
 
 
 def _ask_hub(endpoint: str, outcome: list[str | None]) -> None:
+    import http.client
     import ssl
     import urllib.error
     import urllib.request
@@ -130,8 +131,8 @@ def _ask_hub(endpoint: str, outcome: list[str | None]) -> None:
             return None  # a redirect is an answer: the hub is there
 
     opener = urllib.request.build_opener(_NoRedirect)  # honours *_proxy like the hub client
-    request = urllib.request.Request(endpoint + "/", method="HEAD", headers={"User-Agent": "wirebrief"})
     try:
+        request = urllib.request.Request(endpoint + "/", method="HEAD", headers={"User-Agent": "wirebrief"})
         with opener.open(request, timeout=PROBE_SECONDS):
             outcome.append(None)
     except urllib.error.HTTPError as error:
@@ -145,7 +146,9 @@ def _ask_hub(endpoint: str, outcome: list[str | None]) -> None:
             outcome.append(None)
         else:
             outcome.append(_describe(error.reason))
-    except (OSError, ValueError) as error:
+    except http.client.HTTPException as error:  # something answered, but not in HTTP
+        outcome.append(f"it did not answer in HTTP ({type(error).__name__})")
+    except (OSError, ValueError) as error:  # ValueError: an HF_ENDPOINT that is not a URL
         outcome.append(_describe(error))
 
 
