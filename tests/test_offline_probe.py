@@ -206,20 +206,43 @@ def test_a_tls_failure_is_left_to_the_hub_client(plain_http_at_https):
     assert ensure_fetchable(ABSENT, "summary", offline=False) is None
 
 
-def test_pull_without_a_network_fails_in_one_line_fast(closed_port, monkeypatch):
+@pytest.fixture
+def pull_online(monkeypatch, tmp_path) -> list:
+    """pull with offline mode off, an empty hub cache, and the hub client's calls recorded: it
+    may only look in its cache once the probe failed, never start its retries."""
+    import huggingface_hub
     from huggingface_hub import constants
 
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path))
+    calls: list = []
+    real = huggingface_hub.snapshot_download
 
-    def no_download(*args, **kwargs):
-        pytest.fail("snapshot_download must not start its retries when the probe failed")
+    def cache_only(*args, **kwargs):
+        calls.append(kwargs)
+        if not kwargs.get("local_files_only"):
+            pytest.fail("snapshot_download must not go online when the probe failed")
+        return real(*args, **kwargs)
 
-    monkeypatch.setattr("huggingface_hub.snapshot_download", no_download)
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", cache_only)
+    return calls
+
+
+def test_pull_without_a_network_fails_in_one_line_fast(closed_port, pull_online):
     error = raised_quickly(lambda: models.pull("flan-t5-small"))
     line = error.one_line()
     assert "\n" not in line and error.exit_code == 4
-    assert "google/flan-t5-small" in line and "could not be reached" in line
+    assert "google/flan-t5-small" in line and f"hub ({closed_port}) could not be reached" in line
+    assert pull_online == [{"ignore_patterns": models._OTHER_FRAMEWORKS, "local_files_only": True}]
 
+
+def test_pull_without_a_network_keeps_a_model_already_in_the_cache(closed_port, pull_online, tmp_path):
+    snapshot = tmp_path / "models--google--flan-t5-small" / "snapshots" / ("0" * 40)
+    snapshot.mkdir(parents=True)
+    (snapshot / "config.json").write_text("{}")
+    (tmp_path / "models--google--flan-t5-small" / "refs").mkdir()
+    (tmp_path / "models--google--flan-t5-small" / "refs" / "main").write_text("0" * 40)
+    assert models.pull("flan-t5-small") == snapshot
 
 
 def test_a_server_that_does_not_speak_http_is_unreachable_without_a_traceback(garbage_server, thread_crashes):

@@ -205,18 +205,17 @@ def pull(name: str) -> Path:
     from huggingface_hub import constants, snapshot_download
     from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError, OfflineModeIsEnabled
 
-    if not constants.is_offline_mode():
-        # Offline, the hub client answers from its cache at once; online, without a network,
-        # it would retry for most of a minute.
-        reason = hub_unreachable()
-        if reason is not None:
-            raise ModelError(
-                f"cannot download {ref.location}: the Hugging Face hub ({hub_endpoint()}) could not be reached: {reason}",
-                hint="check the network (and HF_ENDPOINT or HTTPS_PROXY if set)",
-            )
+    # Online without a network the hub client retries for most of a minute before it falls
+    # back on its cache; after one short probe it asks the cache at once.
+    unreachable = None if constants.is_offline_mode() else hub_unreachable()
     try:
-        return Path(snapshot_download(ref.location, ignore_patterns=_OTHER_FRAMEWORKS))
+        return Path(snapshot_download(ref.location, ignore_patterns=_OTHER_FRAMEWORKS, local_files_only=unreachable is not None))
     except (OfflineModeIsEnabled, LocalEntryNotFoundError):
+        if unreachable is not None:
+            raise ModelError(
+                f"cannot download {ref.location}: the Hugging Face hub ({hub_endpoint()}) could not be reached: {unreachable}",
+                hint="check the network, and HF_ENDPOINT or HTTPS_PROXY if set",
+            ) from None
         raise ModelError(
             f"cannot download {ref.location}: no connection to the Hugging Face hub or offline mode is on",
             hint="unset HF_HUB_OFFLINE / WIREBRIEF_OFFLINE and check the network",
