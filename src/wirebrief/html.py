@@ -1,0 +1,470 @@
+"""The HTML view: one self-contained page per brief, and an index page for a batch run.
+
+Pure functions from a `Brief` (or a batch manifest) to a string. A page carries its own CSS,
+needs no script, and its Content-Security-Policy forbids every network load, so it can be
+mailed, archived or opened offline and shows the same thing everywhere. Everything taken from
+the brief is escaped: an article is untrusted input, and its text must show as text.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from html import escape
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlsplit
+
+from .render import plural, tier_title
+
+if TYPE_CHECKING:
+    from .check import Finding
+    from .pipeline import Brief
+    from .summaries import Tier
+    from .translation import TranslatedParagraph
+
+#: No fetches of any kind: styles inline, images only as data: URLs, no scripts, no forms.
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+
+_ENGINES = {"transformers": "Transformers (PyTorch)", "ctranslate2": "CTranslate2", "fake": "fake engine"}
+_STEPS = (("load_seconds", "load"), ("translate_seconds", "translate"), ("summarise_seconds", "summarise"),
+          ("tiers_translate_seconds", "translate tiers"))  # fmt: skip
+_SEVERITIES = ("error", "warning")
+
+_CSS = """
+:root{--ink:#1d1f23;--muted:#5b6170;--line:#d9dce3;--paper:#fff;--soft:#f5f6f8;--accent:#0b5cad;
+--err:#b3261e;--err-bg:#fde3e1;--warn:#8a5a00;--warn-bg:#fff1c9;color-scheme:light dark}
+@media (prefers-color-scheme:dark){:root{--ink:#e6e8ec;--muted:#a3a9b6;--line:#3a3f4a;--paper:#16181d;
+--soft:#1f232a;--accent:#7cb4ff;--err:#ff8a80;--err-bg:#4a1f1c;--warn:#ffd36b;--warn-bg:#3f3414}}
+*{box-sizing:border-box}
+html{-webkit-text-size-adjust:100%}
+body{margin:0;background:var(--paper);color:var(--ink);font:16px/1.55 system-ui,-apple-system,"Segoe UI",
+Roboto,"Noto Sans","Liberation Sans",sans-serif;overflow-wrap:anywhere}
+.page{max-width:76rem;margin:0 auto;padding:1.5rem 1.25rem 3rem}
+a{color:var(--accent)}
+.eyebrow{margin:0;color:var(--muted);font-size:.8rem;letter-spacing:.08em;text-transform:uppercase}
+h1{font-size:1.9rem;line-height:1.2;margin:.3rem 0 1rem}
+h2{font-size:1.15rem;margin:2rem 0 .6rem;padding-bottom:.3rem;border-bottom:1px solid var(--line)}
+h3{font-size:1rem;margin:1rem 0 .3rem}
+.meta{display:grid;grid-template-columns:max-content 1fr;gap:.15rem 1rem;margin:0;font-size:.9rem}
+.meta dt{color:var(--muted)}
+.meta dd{margin:0}
+.lede{font-size:1.15rem;font-weight:500}
+.tier p,.tier ul{margin:.2rem 0 .8rem}
+.tier li{margin:.2rem 0}
+.counts{border-collapse:collapse;font-size:.9rem;margin:.4rem 0 1rem}
+.counts th,.counts td{border-bottom:1px solid var(--line);padding:.2rem .8rem .2rem 0;text-align:left}
+.counts td.n{text-align:right;font-variant-numeric:tabular-nums}
+.findings{list-style:none;padding:0;margin:0;font-size:.92rem}
+.findings li{border-left:4px solid var(--line);background:var(--soft);padding:.45rem .7rem;margin:.4rem 0}
+.findings li.error{border-left-color:var(--err)}
+.findings li.warning{border-left-color:var(--warn)}
+.findings li:target{outline:2px solid var(--accent)}
+.no{color:var(--muted);font-variant-numeric:tabular-nums;margin-right:.3rem}
+.sev{font-weight:600;text-transform:uppercase;font-size:.75rem;letter-spacing:.04em}
+.error .sev,.sev.error{color:var(--err)}
+.warning .sev,.sev.warning{color:var(--warn)}
+.kind{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.85rem}
+.times{color:var(--muted)}
+.where{display:block;color:var(--muted);font-size:.85rem}
+.excerpt{margin:.3rem 0 0;color:var(--muted);font-size:.85rem}
+.excerpt p{margin:.2rem 0}
+.clean{color:#1e7b34}
+.note{color:var(--muted);font-size:.9rem}
+.pair{display:grid;grid-template-columns:1fr 1fr;gap:0 1.5rem;border-top:1px solid var(--line);padding:.6rem 0;
+break-inside:avoid}
+.pair.one{grid-template-columns:1fr}
+.pair:target{background:var(--soft)}
+.pair.cols{border-top:0;padding-bottom:0;color:var(--muted);font-size:.8rem;text-transform:uppercase;
+letter-spacing:.06em}
+.src{color:var(--muted)}
+.heading{font-weight:700}
+.dateline{font-style:italic}
+.num{color:var(--muted);font-size:.75rem;font-variant-numeric:tabular-nums;margin-right:.3rem}
+mark.flag{color:inherit;border-radius:2px;padding:0 .1em;-webkit-print-color-adjust:exact;print-color-adjust:exact}
+mark.flag.error{background:var(--err-bg);text-decoration:underline wavy var(--err)}
+mark.flag.warning{background:var(--warn-bg);text-decoration:underline dotted var(--warn)}
+.src .flagged{text-decoration:underline dotted var(--muted)}
+.s:target,mark:target{outline:2px solid var(--accent)}
+sup.fn{font-size:.7rem;line-height:0}
+sup.fn a{text-decoration:none;font-weight:600}
+.tier.flagged>h2::after{content:" (flagged)";color:var(--err);font-weight:400;font-size:.85rem}
+.kept{font-size:.8rem;color:var(--muted)}
+.runs{width:100%;border-collapse:collapse;font-size:.92rem}
+.runs th,.runs td{text-align:left;padding:.45rem .6rem .45rem 0;border-bottom:1px solid var(--line);vertical-align:top}
+.runs td.n{text-align:right;font-variant-numeric:tabular-nums}
+.runs tr.failed td{background:var(--err-bg)}
+footer{margin-top:3rem;color:var(--muted);font-size:.8rem}
+@media (max-width:40rem){
+.page{padding:1rem .85rem 2rem}
+h1{font-size:1.5rem}
+.meta{grid-template-columns:1fr}
+.meta dt{margin-top:.35rem}
+.pair{grid-template-columns:1fr}
+.pair .src{margin-bottom:.4rem;padding-left:.6rem;border-left:2px solid var(--line)}
+.pair.cols{display:none}
+.runs thead{display:none}
+.runs tr{display:block;border-bottom:1px solid var(--line);padding:.4rem 0}
+.runs td{display:inline-block;border:0;padding:.1rem .6rem .1rem 0}
+.runs td.title{display:block}
+}
+@media print{
+:root{--ink:#000;--muted:#444;--line:#bbb;--paper:#fff;--soft:#fff;--accent:#000}
+body{font-size:10.5pt}
+.page{max-width:none;padding:0}
+h2{break-after:avoid}
+a{text-decoration:none}
+.findings li{break-inside:avoid;border:1px solid var(--line);border-left-width:4px}
+.meta a[href]::after{content:" <" attr(href) ">"}
+}
+"""
+
+
+def _e(value: Any) -> str:
+    """Text from the brief, made safe for element content and quoted attributes alike."""
+    return escape("" if value is None else str(value), quote=True)
+
+
+def _page(title: str, body: str, *, lang: str = "en") -> str:
+    # The CSP comes first in <head>, so nothing parsed after it can fetch anything.
+    return (
+        f'<!doctype html>\n<html lang="{_e(lang)}">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
+        '<meta name="referrer" content="no-referrer">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{_e(title)}</title>\n<style>{_CSS}</style>\n</head>\n"
+        f'<body>\n<div class="page">\n{body}\n</div>\n</body>\n</html>\n'
+    )
+
+
+def _link(url: str | None) -> str:
+    """The URL as a link when it is a web address, as plain text otherwise (javascript:, data:)."""
+    if not url:
+        return ""
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() in ("http", "https") and parts.netloc:
+        return f'<a href="{_e(url.strip())}" rel="noopener noreferrer">{_e(url)}</a>'
+    return _e(url)
+
+
+# --------------------------------------------------------------------------------------------
+# Findings: numbered rows (repeats collapsed), and where each lands in the text
+
+
+@dataclass
+class _Row:
+    """One row of the checks panel: a finding, and every place it repeats with its page anchor."""
+
+    number: int
+    first: Finding
+    places: list[tuple[Finding, str | None]] = field(default_factory=list)
+
+
+def _rows(brief: Brief) -> list[_Row]:
+    """Findings grouped by severity, kind and detail; errors first, then in order of appearance."""
+    groups: dict[tuple[str, str, str], list[Finding]] = {}
+    for finding in brief.findings:
+        groups.setdefault((finding.severity, finding.kind, finding.detail), []).append(finding)
+    rank = {severity: number for number, severity in enumerate(_SEVERITIES)}
+    ordered = sorted(groups.values(), key=lambda group: rank.get(group[0].severity, len(rank)))
+    anchor = _anchors(brief)
+    return [_Row(number, group[0], [(f, anchor(f)) for f in group]) for number, group in enumerate(ordered, start=1)]
+
+
+def _anchors(brief: Brief):
+    """finding -> the id of the sentence, paragraph or tier it concerns, None when not shown."""
+    # Findings name a paragraph by its index, which need not be its position in the brief.
+    sentences = {paragraph.index: len(paragraph.sentences) for paragraph in brief.paragraphs}
+    tiers = {tier.name for tier in brief.summaries.tiers} if brief.summaries else set()
+
+    def anchor(finding: Finding) -> str | None:
+        if finding.tier:
+            return f"tier-{finding.tier}" if finding.tier in tiers else None
+        if finding.paragraph not in sentences:
+            return None
+        if finding.sentence is not None and 0 <= finding.sentence < sentences[finding.paragraph]:
+            return f"p{finding.paragraph + 1}s{finding.sentence + 1}"
+        return f"p{finding.paragraph + 1}"
+
+    return anchor
+
+
+def _place(finding: Finding) -> str:
+    if finding.tier:
+        return tier_title(finding.tier)
+    if finding.paragraph is None:
+        return "the article"
+    sentence = f", sentence {finding.sentence + 1}" if finding.sentence is not None else ""
+    return f"paragraph {finding.paragraph + 1}{sentence}"
+
+
+def _marks_by_anchor(rows: Sequence[_Row]) -> dict[str, list[tuple[_Row, Finding]]]:
+    marks: dict[str, list[tuple[_Row, Finding]]] = {}
+    for row in rows:
+        for finding, anchor in row.places:
+            if anchor is not None:
+                marks.setdefault(anchor, []).append((row, finding))
+    return marks
+
+
+def _footnotes(marks: Sequence[tuple[_Row, Finding]]) -> str:
+    numbers = sorted({row.number for row, _ in marks})
+    links = ",".join(f'<a href="#f{number}">{number}</a>' for number in numbers)
+    return f'<sup class="fn">{links}</sup>'
+
+
+def _hover(marks: Sequence[tuple[_Row, Finding]]) -> str:
+    lines = dict.fromkeys(f"{row.number}. {finding.severity}: {finding.kind}: {finding.detail}" for row, finding in marks)
+    return "\n".join(lines)
+
+
+def _worst(marks: Sequence[tuple[_Row, Finding]]) -> str:
+    return "error" if any(finding.severity == "error" for _, finding in marks) else "warning"
+
+
+# --------------------------------------------------------------------------------------------
+# The brief's page
+
+
+def _engine_words(info: dict[str, Any]) -> str:
+    """'Helsinki-NLP/opus-mt-nl-en: CTranslate2, cpu, int8' from an engine's provenance."""
+    engine = info.get("engine")
+    precision = info.get("compute_type") or info.get("dtype")
+    details = [_ENGINES.get(engine, engine), info.get("device"), precision]
+    shown = [str(detail) for detail in details if detail and detail != "none"]
+    return f"{info.get('model')}" + (f": {', '.join(shown)}" if shown else "")
+
+
+def _time_split(timings: dict[str, Any]) -> str | None:
+    total = timings.get("total_seconds")
+    if total is None:
+        return None
+    steps = [f"{label} {timings[key]:.1f} s" for key, label in _STEPS if timings.get(key) is not None]
+    return f"{total:.1f} s" + (f" ({', '.join(steps)})" if steps else "")
+
+
+def _languages(brief: Brief) -> str:
+    if not brief.translated:
+        return f"{brief.target_language}: already in the target language, not translated"
+    return f"{brief.source_language} → {brief.target_language}"
+
+
+def _header_rows(brief: Brief) -> list[tuple[str, str]]:
+    """(label, HTML) pairs for the header; values are escaped here."""
+    meta = brief.metadata
+    rows = [("Source", _e(meta.source_name or "-"))]
+    if meta.input_format != "text":
+        rows.append(("Input", _e(meta.input_format)))
+    rows += [(label, _e(value)) for label, value in (("Title", meta.title), ("Author", meta.author), ("Site", meta.site)) if value]
+    if meta.url and meta.url != meta.source_name:
+        rows.append(("URL", _link(meta.url)))
+    rows += [(label, _e(value)) for label, value in (("Date", meta.date), ("Dateline", meta.dateline)) if value]
+    rows.append(("Languages", _e(_languages(brief))))
+    if brief.detected:
+        confidence = brief.detected.get("confidence")
+        shown = f" ({confidence:.2f})" if isinstance(confidence, (int, float)) else ""
+        rows.append(("Detected", _e(f"{brief.detected.get('language')}{shown}")))
+    for role, info in brief.provenance.get("models", {}).items():
+        rows.append((f"{role.capitalize()} model", _e(_engine_words(info))))
+    time_split = _time_split(brief.provenance.get("timings", {}))
+    if time_split:
+        rows.append(("Time", _e(time_split)))
+    return rows
+
+
+def _header(brief: Brief, title: str) -> str:
+    rows = "".join(f"<dt>{_e(label)}</dt><dd>{value}</dd>" for label, value in _header_rows(brief))
+    return f'<header>\n<p class="eyebrow">wirebrief</p>\n<h1>{_e(title)}</h1>\n<dl class="meta">{rows}</dl>\n</header>'
+
+
+def _title(brief: Brief) -> str:
+    headline = brief.summaries.get("headline") if brief.summaries else None
+    if headline and headline.text.strip():
+        return headline.text
+    return brief.metadata.title or brief.metadata.source_name or "Brief"
+
+
+def _tier(tier: Tier, marks: Sequence[tuple[_Row, Finding]]) -> str:
+    flagged = f' flagged {_worst(marks)}' if marks else ""
+    note = _footnotes(marks) if marks else ""
+    if tier.items is not None:
+        body = "<ul>" + "".join(f"<li>{_e(item)}</li>" for item in tier.items) + "</ul>"
+    else:
+        body = f'<p class="{"lede" if tier.name == "lede" else "text"}">{_e(tier.text)}</p>'
+    hover = f' title="{_e(_hover(marks))}"' if marks else ""
+    return (
+        f'<section class="tier{flagged}" id="tier-{_e(tier.name)}"{hover}>'
+        f"<h2>{_e(tier_title(tier.name))}{note}</h2>{body}</section>"
+    )
+
+
+def _tiers(brief: Brief, marks: dict[str, list[tuple[_Row, Finding]]]) -> str:
+    if not brief.summaries:
+        return ""
+    parts = []
+    for tier in brief.summaries.tiers:
+        if tier.name == "headline":
+            # The headline is the page's h1; only its findings need a place here.
+            if marks.get("tier-headline"):
+                parts.append(f'<p class="note" id="tier-headline">Headline {_footnotes(marks["tier-headline"])}</p>')
+            continue
+        parts.append(_tier(tier, marks.get(f"tier-{tier.name}", [])))
+    return "\n".join(parts)
+
+
+def _counts_table(findings: Sequence[Finding]) -> str:
+    counts = Counter((finding.kind, finding.severity) for finding in findings)
+    kinds = list(dict.fromkeys(finding.kind for finding in findings))
+    head = "<tr><th>Kind</th><th>Errors</th><th>Warnings</th></tr>"
+    body = "".join(
+        f'<tr><td class="kind">{_e(kind)}</td><td class="n">{counts[kind, "error"] or ""}</td>'
+        f'<td class="n">{counts[kind, "warning"] or ""}</td></tr>'
+        for kind in kinds
+    )
+    return f'<table class="counts"><thead>{head}</thead><tbody>{body}</tbody></table>'
+
+
+def _excerpt(finding: Finding) -> str:
+    if not (finding.source or finding.target):
+        return ""
+    lines = [f"<p>{_e(finding.source)}</p>" if finding.source else "",
+             f"<p>→ {_e(finding.target)}</p>" if finding.target else ""]
+    return f'<details class="excerpt"><summary>the sentence</summary>{"".join(lines)}</details>'
+
+
+def _finding_row(row: _Row) -> str:
+    finding = row.first
+    places = []
+    for place, anchor in row.places:
+        text = _e(_place(place))
+        places.append(f'<a href="#{anchor}">{text}</a>' if anchor else text)
+    repeats = f' <span class="times">× {len(row.places)}</span>' if len(row.places) > 1 else ""
+    excerpt = _excerpt(finding) if len(row.places) == 1 else ""
+    return (
+        f'<li class="{_e(finding.severity)}" id="f{row.number}"><span class="no">{row.number}.</span>'
+        f'<span class="sev">{_e(finding.severity)}</span> <span class="kind">{_e(finding.kind)}</span>{repeats}'
+        f' {_e(finding.detail)}<span class="where">{", ".join(places)}</span>{excerpt}</li>'
+    )
+
+
+def _checks(brief: Brief, rows: Sequence[_Row]) -> str:
+    findings = brief.findings
+    unchecked = brief.provenance.get("checks", {}).get("numbers_and_names") is False
+    note = '<p class="note">Numbers and names are not checked for this language pair.</p>' if unchecked else ""
+    if not findings:
+        return f'<section id="checks"><h2>Checks</h2><p class="clean">No findings.</p>{note}</section>'
+    by_severity = [plural(sum(1 for f in findings if f.severity == s), s) for s in _SEVERITIES]
+    sentences = {(f.paragraph, f.sentence) for f in findings if f.sentence is not None}
+    summary = f"{plural(len(findings), 'finding')}: {', '.join(by_severity)}, in {plural(len(sentences), 'sentence')}"
+    items = "\n".join(_finding_row(row) for row in rows)
+    return (
+        f'<section id="checks"><h2>Checks</h2><p>{_e(summary)}</p>{note}{_counts_table(findings)}'
+        f'<ol class="findings">\n{items}\n</ol></section>'
+    )
+
+
+def _sentence(text: str, anchor: str, marks: Sequence[tuple[_Row, Finding]], *, target: bool) -> str:
+    if not marks:
+        return f'<span class="s" id="{anchor}">{_e(text)}</span>' if target else f'<span class="s">{_e(text)}</span>'
+    if not target:
+        return f'<span class="s flagged">{_e(text)}</span>'
+    return (
+        f'<mark class="flag {_worst(marks)}" id="{anchor}" title="{_e(_hover(marks))}">{_e(text)}</mark>'
+        f"{_footnotes(marks)}"
+    )
+
+
+def _paragraph_pair(paragraph: TranslatedParagraph, brief: Brief, marks: dict[str, list[tuple[_Row, Finding]]]) -> str:
+    number = paragraph.index + 1
+    anchor = f"p{number}"
+    kind = f" {_e(paragraph.kind)}" if paragraph.kind != "paragraph" else ""
+    sources, targets = [], []
+    for position, sentence in enumerate(paragraph.sentences, start=1):
+        found = marks.get(f"{anchor}s{position}", [])
+        sources.append(_sentence(sentence.source, f"{anchor}s{position}", found, target=False))
+        targets.append(_sentence(sentence.translation, f"{anchor}s{position}", found, target=True))
+    whole = marks.get(anchor, [])
+    note = _footnotes(whole) if whole else ""
+    kept = f' <span class="kept">kept as it is ({_e(paragraph.language)})</span>' if paragraph.language else ""
+    counter = f'<span class="num">{number}</span>'
+    if not brief.translated:
+        return f'<div class="pair one{kind}" id="{anchor}"><div class="tgt">{counter}{" ".join(targets)}{note}</div></div>'
+    return (
+        f'<div class="pair{kind}" id="{anchor}">'
+        f'<div class="src" lang="{_e(brief.source_language)}">{counter}{" ".join(sources)}</div>'
+        f'<div class="tgt" lang="{_e(brief.target_language)}">{" ".join(targets)}{note}{kept}</div></div>'
+    )
+
+
+def _translation(brief: Brief, marks: dict[str, list[tuple[_Row, Finding]]]) -> str:
+    pairs = "\n".join(_paragraph_pair(paragraph, brief, marks) for paragraph in brief.paragraphs)
+    if not brief.translated:
+        heading = f"Text (already in {_e(brief.target_language)}: not translated)"
+        return f'<section id="translation"><h2>{heading}</h2>\n{pairs}\n</section>'
+    columns = (
+        f'<div class="pair cols" aria-hidden="true"><div>Source ({_e(brief.source_language)})</div>'
+        f"<div>Translation ({_e(brief.target_language)})</div></div>"
+    )
+    return f'<section id="translation"><h2>Translation</h2>\n{columns}\n{pairs}\n</section>'
+
+
+def to_html(brief: Brief) -> str:
+    """One self-contained HTML page: header, tiers, checks, and the translation beside its source."""
+    from . import __version__
+
+    rows = _rows(brief)
+    marks = _marks_by_anchor(rows)
+    title = _title(brief)
+    body = "\n".join(part for part in (
+        _header(brief, title),
+        "<main>",
+        _tiers(brief, marks),
+        _checks(brief, rows),
+        _translation(brief, marks),
+        "</main>",
+        f"<footer>Made by wirebrief {_e(__version__)}. Machine translation and summaries: check before you quote.</footer>",
+    ) if part)  # fmt: skip
+    return _page(title, body, lang=brief.target_language)
+
+
+# --------------------------------------------------------------------------------------------
+# A batch run's index
+
+
+def _href(output: str) -> str:
+    """A relative link to a result file: each path part percent-encoded, never a scheme or a host."""
+    parts = [quote(part, safe="") for part in output.replace("\\", "/").split("/") if part]
+    return "/".join(parts)
+
+
+def _index_row(number: int, entry: dict[str, Any]) -> str:
+    status = str(entry.get("status") or "")
+    label = entry.get("headline") or entry.get("id") or entry.get("input") or "article"
+    output = entry.get("output")
+    shown = f'<a href="{_e(_href(output))}">{_e(label)}</a>' if output and status != "failed" else _e(label)
+    id_note = f'<span class="where">{_e(entry.get("id"))}</span>' if entry.get("headline") else ""
+    error = f'<span class="where">{_e(entry.get("error"))}</span>' if entry.get("error") else ""
+    findings = entry.get("findings") or {}
+    counts = "".join(f'<td class="n {s}">{_e(findings.get(s, "")) if findings else ""}</td>' for s in _SEVERITIES)
+    return (
+        f'<tr class="{_e(status)}"><td class="n">{number}</td><td class="title">{shown}{id_note}{error}</td>'
+        f'<td>{_e(entry.get("language") or "")}</td>{counts}<td>{_e(status)}</td></tr>'
+    )
+
+
+def batch_index(entries: list[dict], *, title: str = "wirebrief batch") -> str:
+    """The index page of a batch run: each article's headline, language, findings and page."""
+    by_status = Counter(str(entry.get("status")) for entry in entries)
+    summary = ", ".join(f"{count} {status}" for status, count in by_status.items())
+    errors = sum((entry.get("findings") or {}).get("error", 0) for entry in entries)
+    warnings = sum((entry.get("findings") or {}).get("warning", 0) for entry in entries)
+    head = ("<tr><th>#</th><th>Article</th><th>Language</th><th>Errors</th><th>Warnings</th>"
+            "<th>Status</th></tr>")  # fmt: skip
+    rows = "\n".join(_index_row(number, entry) for number, entry in enumerate(entries, start=1))
+    body = (
+        f'<header><p class="eyebrow">wirebrief</p><h1>{_e(title)}</h1>'
+        f"<p>{_e(plural(len(entries), 'article'))}: {_e(summary or 'none')}; "
+        f"{_e(plural(errors, 'error'))}, {_e(plural(warnings, 'warning'))} in the checks.</p></header>\n"
+        f'<main><table class="runs"><thead>{head}</thead><tbody>\n{rows}\n</tbody></table></main>'
+    )
+    return _page(title, body)
