@@ -120,3 +120,68 @@ def test_evaluation_meets_its_aims():
     missed = [(case.where, kind) for case, kind, _ in report.misses]
     assert missed == [], "every planted error is found"
     assert report.false_positive_rate <= 1 / 20, [case.where for case, _ in report.false_positives]
+
+
+# --------------------------------------------------------------------------------------------
+# Bounded output: one very long sentence (no full stop in 50 KB) must not make the findings
+# quadratic. Each name finding carried the whole sentence and its translation: a 20 KB sentence
+# gave 46 MB of JSON, 50 KB some 245 MB.
+
+
+def _unpunctuated(words: str, size: int) -> str:
+    parts = words.split()
+    return " ".join(parts[i % len(parts)] for i in range(size // 5 + len(parts)))[:size].rsplit(" ", 1)[0]
+
+
+def test_a_50_kb_sentence_without_punctuation_gives_bounded_findings():
+    import json
+
+    from wirebrief.check import EXCERPT_CHARS, FINDINGS_PER_KIND
+
+    source = _unpunctuated("de minister Jansen sprak met Pietersen en Van Dijk over 12 miljoen euro in Groningen drie keer", 50_000)
+    garbled = _unpunctuated("the minister spoke with someone about 13 million euros in a town and the the the", 50_000)
+    result = check_texts(source, garbled)
+    data = json.dumps(result.as_dict())
+    assert len(source) > 49_000 and len(data) < 1_000_000
+    by_kind: dict[str, list] = {}
+    for finding in result.findings:
+        by_kind.setdefault(finding.kind, []).append(finding)
+        assert len(finding.source or "") <= EXCERPT_CHARS and len(finding.target or "") <= EXCERPT_CHARS
+    # Thousands of lost names and numbers: the first ones one by one, the rest counted.
+    names = by_kind["name_missing"]
+    assert len(names) == FINDINGS_PER_KIND + 1
+    count = int(names[-1].detail.split()[0])
+    assert count > 2000 and "more names of the source are not in the translation, 4 different" in names[-1].detail
+    assert len(by_kind["number_mismatch"]) == FINDINGS_PER_KIND + 1
+    # The whole sentence is still in the alignment, once.
+    assert data.count("Pietersen en Van Dijk") >= 500
+
+
+def test_an_excerpt_is_bounded_and_shows_the_lost_name():
+    from wirebrief.check import EXCERPT_CHARS, check_sentence
+
+    filler = "het gebeurde op een dag in de stad waar niemand het zag aankomen en " * 30
+    source = filler + "toen sprak Hegseth met de pers " + filler
+    target = ("it happened one day in the city where nobody saw it coming and " * 30) + "then he spoke to the press " + (
+        "it happened one day in the city where nobody saw it coming and " * 30
+    )
+    [finding] = [f for f in check_sentence(source, target) if f.kind == "name_missing"]
+    assert len(source) > 4000 and len(finding.source) <= EXCERPT_CHARS and len(finding.target) <= EXCERPT_CHARS
+    assert "Hegseth" in finding.source and finding.source.startswith("…") and finding.source.endswith("…")
+    # The translation's excerpt is cut at the same place in it, near where the name went.
+    assert "then he spoke to the press" in finding.target
+
+
+def test_a_short_sentence_is_carried_whole():
+    from wirebrief.check import check_sentence
+
+    source, target = "Premier Schoof sprak met Macron.", "The prime minister spoke with Macron."
+    [finding] = check_sentence(source, target)
+    assert (finding.kind, finding.source, finding.target) == ("name_missing", source, target)
+
+
+def test_a_long_loop_is_found_in_linear_time():
+    from wirebrief.check import check_sentence
+
+    findings = check_sentence("Hij zei het nog eens.", "He said it " + "again and " * 20_000)
+    assert [f.kind for f in findings] == ["loop"] and "'again and'" in findings[0].detail

@@ -42,14 +42,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from difflib import SequenceMatcher
+from functools import lru_cache
 from typing import Literal
 
 from .align import align
-from .glossary import Glossary, contains_form, fold, known_names
-from .names import capitalised_inside, find_names, invented_names, kept, new_names
+from .glossary import Glossary, Searchable, contains_form, fold, known_names
+from .names import Translation, capitalised_inside, find_names, invented_names, kept, new_names
 from .numbers import Quantity, compare_numbers, extract_numbers, same_quantity
 from .quotes import find_quotes, normalise_quote
 from .summaries import Summaries
@@ -85,10 +87,46 @@ _DUTCH_MARKER_SHARE = 0.2
 #: How alike two spellings of a name must be to be taken for the same name ("Tokio", "Tokyo").
 _SPELLING_SIMILARITY = 0.75
 _SHOWN_CHARS = 60
+#: Characters of its sentence (and of the translation) a finding carries at most. The whole
+#: sentence is in the brief's paragraphs, found by the finding's indices; a copy of it in each
+#: of a long sentence's many findings made the output quadratic in the sentence's length.
+EXCERPT_CHARS = 300
+#: Findings of one kind a sentence gets one by one; the rest are counted in one more finding.
+FINDINGS_PER_KIND = 10
+#: Items a finding's detail lists by name before it says how many more there are.
+_LISTED = 5
+
+
+def excerpt(text: str | None, at: int | None = None, limit: int = EXCERPT_CHARS) -> str | None:
+    """`text` itself if it has at most `limit` characters; else at most `limit` characters of it
+    around position `at` (from its start when None), with "…" where it was cut."""
+    if text is None or len(text) <= limit:
+        return text
+    room = limit - 2
+    # The position a third of the way in: some words before it, more after.
+    start = min(max(0, (at or 0) - room // 3), len(text) - room)
+    end = start + room
+    # Cut between words where there is a space near the cut.
+    if start:
+        space = text.find(" ", start, start + 20)
+        start = space + 1 if space >= 0 else start
+    if end < len(text):
+        space = text.rfind(" ", end - 20, end)
+        end = space if space > start else end
+    return ("…" if start else "") + text[start:end].strip() + ("…" if end < len(text) else "")
+
+
+def _listed(items: Sequence[str], limit: int = _LISTED) -> str:
+    """Items for a detail, the first few by name: "'A', 'B', 'C' and 12 more"."""
+    shown = ", ".join(items[:limit])
+    return shown if len(items) <= limit else f"{shown} and {len(items) - limit} more"
 
 
 @dataclass(frozen=True)
 class Finding:
+    """One thing a reader should know. `source` and `target` are the sentence and its
+    translation, or an excerpt of them (see `EXCERPT_CHARS`) where they are long."""
+
     kind: str
     severity: Severity
     detail: str
@@ -97,6 +135,11 @@ class Finding:
     source: str | None = None
     target: str | None = None
     tier: str | None = None
+
+    def __post_init__(self) -> None:
+        # Findings made anywhere stay bounded; `_Where` cuts around the offending words first.
+        object.__setattr__(self, "source", excerpt(self.source))
+        object.__setattr__(self, "target", excerpt(self.target))
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -111,8 +154,17 @@ class _Where:
     source: str
     target: str
 
-    def finding(self, kind: str, severity: Severity, detail: str) -> Finding:
-        return Finding(kind, severity, detail, self.paragraph, self.sentence, self.source, self.target)
+    def finding(
+        self, kind: str, severity: Severity, detail: str, *, at: int | None = None, target_at: int | None = None
+    ) -> Finding:
+        """A finding on this sentence, its excerpts around `at` in the source and `target_at` in
+        the translation (where there is no position there: as far into it as `at` is)."""
+        if target_at is None and at is not None:
+            target_at = at * len(self.target) // max(1, len(self.source))
+        return Finding(
+            kind, severity, detail, self.paragraph, self.sentence,
+            excerpt(self.source, at), excerpt(self.target, target_at),
+        )
 
 
 def fails(findings: Iterable[Finding], fail_on: FailOn = "error") -> bool:
@@ -130,8 +182,10 @@ def _short(text: str) -> str:
     return text if len(text) <= _SHOWN_CHARS else text[: _SHOWN_CHARS - 1] + "…"
 
 
+@lru_cache(maxsize=8)
 def _known(glossary: Glossary | None) -> Glossary:
-    """The packaged name equivalents, extended by a user's glossary."""
+    """The packaged name equivalents, extended by a user's glossary (cached: the merged list's
+    search pattern takes longer to build than a sentence takes to check)."""
     return known_names().merged(glossary)
 
 
@@ -223,13 +277,19 @@ def _repeats(words: Sequence[str]) -> tuple[int, str]:
     best = (0, "")
     for size in range(1, _LOOP_MAX_PHRASE + 1):
         needed = _LOOP_REPEATS.get(size, _LOOP_DEFAULT_REPEATS)
-        for start in range(len(words) - size * needed + 1):
-            phrase = words[start : start + size]
-            times = 1
-            while words[start + times * size : start + (times + 1) * size] == phrase:
-                times += 1
+        # A stretch where each word equals the one `size` words on is a phrase repeated: one
+        # pass over the words, where counting repeats from every start was quadratic.
+        start, stretch = 0, 0
+        for i in range(len(words) - size + 1):
+            if i + size < len(words) and words[i] == words[i + size]:
+                if not stretch:
+                    start = i
+                stretch += 1
+                continue
+            times = (stretch + size) // size
             if times >= needed and times * size > best[0] * max(1, len(best[1].split())):
-                best = (times, " ".join(phrase))
+                best = (times, " ".join(words[start : start + size]))
+            stretch = 0
     return best
 
 
@@ -264,42 +324,58 @@ def _numbers(source: str, target: str, context: Context, where: _Where) -> list[
     mismatches = compare_numbers(
         extract_numbers(source, context.source_lang), extract_numbers(target, context.target_lang), target
     )
+    kept_notation = [m for m in mismatches if m.kept_notation]
+    changed = [m for m in mismatches if not m.kept_notation]
     findings = []
-    for mismatch in mismatches:
+    for mismatch in kept_notation[:FINDINGS_PER_KIND]:
         number = mismatch.missing
-        if mismatch.kept_notation:
-            findings.append(where.finding(
-                "number_format", "warning",
-                f"{number.text} keeps its {context.source_lang} notation, which reads as another number in {context.target_lang}",
-            ))
-            continue
-        instead = ", ".join(q.shown() for q in mismatch.unmatched)
+        findings.append(where.finding(
+            "number_format", "warning",
+            f"{number.text} keeps its {context.source_lang} notation, which reads as another number in {context.target_lang}",
+            at=source.find(number.text), target_at=target.find(number.text),
+        ))
+    for mismatch in changed[:FINDINGS_PER_KIND]:
+        number = mismatch.missing
+        instead = _listed([q.shown() for q in mismatch.unmatched])
         detail = f"{number.shown()} in the source is not in the translation" + (
             f", which has {instead} instead" if instead else ""
         )
-        findings.append(where.finding("number_mismatch", "error", detail))
+        findings.append(where.finding("number_mismatch", "error", detail, at=source.find(number.text)))
+    if len(kept_notation) > FINDINGS_PER_KIND:
+        rest = [m.missing.text for m in kept_notation[FINDINGS_PER_KIND:]]
+        findings.append(where.finding(
+            "number_format", "warning", f"{len(rest)} more numbers keep their {context.source_lang} notation: {_listed(rest)}"
+        ))
+    if len(changed) > FINDINGS_PER_KIND:
+        rest = [m.missing.shown() for m in changed[FINDINGS_PER_KIND:]]
+        findings.append(where.finding(
+            "number_mismatch", "error", f"{len(rest)} more numbers of the source are not in the translation: {_listed(rest)}"
+        ))
     return findings
 
 
 def _names(source: str, target: str, context: Context, where: _Where) -> list[Finding]:
     names = find_names(source, language=context.source_lang, known=context.known, seen=context.seen)
     # A name the user's glossary covers is the glossary check's to report.
-    glossary_spans = [(m.start, m.end) for m in context.glossary.find(source)] if context.glossary else []
+    covered = context.glossary.find(source) if context.glossary else []
+    glossary_starts, glossary_ends = [m.start for m in covered], [m.end for m in covered]
+    translation = Translation(target)
     lost = [
         name for name in names
-        if not any(start <= name.start < end for start, end in glossary_spans) and not kept(name, target)
+        if not _inside(name.start, glossary_starts, glossary_ends) and not kept(name, translation)
     ]
     if not lost:
         return []
-    others = new_names(target, source, language=context.target_lang, known=context.known)
+    others = list(dict.fromkeys(new_names(target, source, language=context.target_lang, known=context.known)))
     findings = []
-    for name in lost:
+    for name in lost[:FINDINGS_PER_KIND]:
         variant = _spelling_variant(name.text, others)
         if variant:
             # "Tokio" → "Tokyo": an English spelling the name list lacks, or a misspelling.
             findings.append(where.finding(
                 "name_missing", "warning",
                 f"{name.text!r} is spelled {variant!r} in the translation: if that is its English form, add it to a glossary",
+                at=name.start, target_at=target.find(variant),
             ))
             continue
         expected = [form for form in name.forms if form != name.text]
@@ -307,17 +383,37 @@ def _names(source: str, target: str, context: Context, where: _Where) -> list[Fi
         if name.known and expected:
             detail += f" (as {' or '.join(repr(form) for form in expected[:3])})"
         if others:
-            detail += f"; it has {', '.join(repr(other) for other in others)} instead"
-        findings.append(where.finding("name_missing", "error", detail))
+            detail += f"; it has {_listed([repr(other) for other in others])} instead"
+        findings.append(where.finding("name_missing", "error", detail, at=name.start))
+    if len(lost) > FINDINGS_PER_KIND:
+        rest = list(dict.fromkeys(repr(name.text) for name in lost[FINDINGS_PER_KIND:]))
+        count = len(lost) - FINDINGS_PER_KIND
+        findings.append(where.finding(
+            "name_missing", "error",
+            f"{count} more names of the source are not in the translation, {len(rest)} different: {_listed(rest)}",
+            at=lost[FINDINGS_PER_KIND].start,
+        ))
     return findings
+
+
+def _inside(position: int, starts: Sequence[int], ends: Sequence[int]) -> bool:
+    """Whether a position lies in one of the spans (sorted, not overlapping) given by `starts`
+    and `ends`."""
+    i = bisect_right(starts, position) - 1
+    return i >= 0 and position < ends[i]
 
 
 def _spelling_variant(name: str, others: Sequence[str]) -> str | None:
     """The translation's name that spells `name` nearly the same ("Tokyo" for "Tokio"), if any."""
     word = fold(name.split()[-1]).lower()
+    if len(word) < 4:
+        return None
+    matcher = SequenceMatcher(a=word)
     for other in others:
         for candidate in other.split():
-            if len(word) >= 4 and SequenceMatcher(a=word, b=fold(candidate).lower()).ratio() >= _SPELLING_SIMILARITY:
+            matcher.set_seq2(fold(candidate).lower())
+            # The cheap upper bound first: most candidates are nothing like the name.
+            if matcher.real_quick_ratio() >= _SPELLING_SIMILARITY and matcher.ratio() >= _SPELLING_SIMILARITY:
                 return candidate
     return None
 
@@ -335,13 +431,23 @@ def _quotes(source: str, target: str, where: _Where) -> list[Finding]:
 
 
 def _glossary(source: str, target: str, glossary: Glossary | None, where: _Where) -> list[Finding]:
+    if not glossary:
+        return []
+    searchable = Searchable(target)
+    missed = [match for match in glossary.find(source) if contains_form(searchable, match.term.targets) is None]
     findings = []
-    for match in glossary.find(source) if glossary else []:
-        if contains_form(target, match.term.targets) is None:
-            forms = " or ".join(repr(form) for form in match.term.targets)
-            findings.append(where.finding(
-                "glossary", "error", f"{match.text!r} must be translated as {forms} ({match.term.origin})"
-            ))
+    for match in missed[:FINDINGS_PER_KIND]:
+        forms = " or ".join(repr(form) for form in match.term.targets)
+        findings.append(where.finding(
+            "glossary", "error", f"{match.text!r} must be translated as {forms} ({match.term.origin})", at=match.start
+        ))
+    if len(missed) > FINDINGS_PER_KIND:
+        rest = list(dict.fromkeys(repr(match.text) for match in missed[FINDINGS_PER_KIND:]))
+        findings.append(where.finding(
+            "glossary", "error",
+            f"{len(missed) - FINDINGS_PER_KIND} more glossary terms are not translated as the glossary requires: {_listed(rest)}",
+            at=missed[FINDINGS_PER_KIND].start,
+        ))
     return findings
 
 

@@ -124,8 +124,37 @@ def term_regex(text: str) -> str:
 
 def fold(text: str) -> str:
     """Text without diacritics and with plain apostrophes: "Erdoğan's" → "Erdogan's"."""
-    decomposed = unicodedata.normalize("NFKD", text.replace("’", "'").replace("‘", "'"))
+    text = text.replace("’", "'").replace("‘", "'")
+    if text.isascii():
+        return text  # nothing to decompose: the common case, and long texts are mostly ASCII
+    decomposed = unicodedata.normalize("NFKD", text)
     return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+class Searchable:
+    """A text made ready to be searched for many forms (`contains_form`): folded once, with the
+    set of its words, so a form whose first word it lacks is ruled out without a regex search.
+    Searching a long sentence for each of its many names would otherwise fold it once a name."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.folded = fold(text)
+        self.words = frozenset(_WORD.findall(self.folded.lower()))
+
+    def may_contain(self, form: str) -> bool:
+        """False only where `target_pattern(form)` cannot match: its first word (or that word
+        with an English plural) is not a word of the text."""
+        word = _first_word(form)
+        return word is None or word in self.words or f"{word}s" in self.words or f"{word}es" in self.words
+
+
+_WORD = re.compile(r"\w+")
+
+
+@lru_cache(maxsize=4096)
+def _first_word(form: str) -> str | None:
+    first = _WORD.search(fold(form).lower())
+    return first.group(0) if first else None
 
 
 def target_pattern(form: str) -> re.Pattern[str]:
@@ -151,11 +180,18 @@ def _compiled(form: str) -> re.Pattern[str]:
     return target_pattern(form)
 
 
-def contains_form(text: str, forms: Iterable[str]) -> str | None:
-    """The first of `forms` found in `text` (see `target_pattern`), or None."""
-    folded = fold(text)
+def contains_form(text: str | Searchable, forms: Iterable[str]) -> str | None:
+    """The first of `forms` found in `text` (see `target_pattern`), or None. Pass a
+    `Searchable` to search one text for many forms."""
+    if isinstance(text, Searchable):
+        searchable: Searchable | None = text
+        folded = text.folded
+    else:
+        searchable, folded = None, fold(text)
     for form in forms:
-        if form.strip() and _compiled(form).search(folded):
+        if not form.strip() or (searchable is not None and not searchable.may_contain(form)):
+            continue
+        if _compiled(form).search(folded):
             return form
     return None
 

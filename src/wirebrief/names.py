@@ -28,10 +28,12 @@ name written apart ("Nobelprijs" by "Nobel Prize").
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
-from .glossary import Glossary, contains_form, fold, word_list
+from .glossary import Glossary, Searchable, contains_form, fold, word_list
 
 #: Words inside names that are not capitalised: surname particles and the like.
 _PARTICLES = frozenset({
@@ -106,11 +108,21 @@ def function_words(language: str) -> frozenset[str]:
 _ABBREVIATION = re.compile(r"(?:^|[\s.(])(?:\w|dhr|mevr|mw|mr|dr|drs|prof|ir|ing|st|jr|sr|mrs|ms)\.$", re.IGNORECASE)
 
 
+#: Characters before a full stop that `_ABBREVIATION` needs to see (its `^` cannot match
+#: inside a window this long, only at the text's start).
+_ABBREVIATION_REACH = 8
+
+
 def _is_initial(text: str, start: int) -> bool:
     """Whether a word starts a sentence, a quote or a clause after a colon."""
-    before = text[:start].rstrip()
-    if not before or before[-1] in _OPENERS:
+    # Only the few characters before the word are read: copying all of them for each word
+    # made a long sentence quadratic.
+    end = start
+    while end and text[end - 1].isspace():
+        end -= 1
+    if not end or text[end - 1] in _OPENERS:
         return True
+    before = text[max(0, end - _ABBREVIATION_REACH) : end]
     return before[-1] in ".!?…" and not _ABBREVIATION.search(before)
 
 
@@ -148,6 +160,7 @@ def capitalised_inside(texts: Iterable[str]) -> frozenset[str]:
     )
 
 
+@lru_cache(maxsize=4096)
 def _is_institution(word: str) -> bool:
     lower = word.lower()
     return any(lower == head or (lower.endswith(head) and len(lower) - len(head) >= 3) for head in _INSTITUTIONS)
@@ -167,14 +180,16 @@ def _runs(tokens: list[_Token], text: str) -> list[list[_Token]]:
             i += 1
             continue
         run = [tokens[i]]
+        institution = _is_institution(tokens[i].text)
         j = i + 1
         while j < len(tokens):
-            joining = _CONNECTORS | _PARTICLES if any(_is_institution(t.text) for t in run) else _PARTICLES
+            joining = _CONNECTORS | _PARTICLES if institution else _PARTICLES
             k = j
             while k < len(tokens) and tokens[k].text in joining and _adjacent(text, tokens[k - 1], tokens[k]):
                 k += 1
             if k < len(tokens) and tokens[k].capital and not tokens[k].initial and _adjacent(text, tokens[k - 1], tokens[k]):
                 run.extend(tokens[j : k + 1])
+                institution = institution or any(_is_institution(t.text) for t in tokens[j : k + 1])
                 j = k + 1
             else:
                 break
@@ -224,22 +239,46 @@ def find_names(
     elsewhere in the article (`capitalised_inside`), which makes a sentence's first word a name.
     """
     names: list[Name] = []
-    taken: list[tuple[int, int]] = []
+    taken = _Spans()
     for match in known.find(text) if known else []:
         if not match.term.case_sensitive:
             continue
         names.append(Name(match.text, match.start, match.end, (match.term.source, *match.term.targets), known=True))
-        taken.append((match.start, match.end))
+        taken.add(match.start, match.end)
     ignore = function_words(language)
-    tokens = [t for t in _tokens(text) if not any(start <= t.start < end for start, end in taken)]
+    tokens = [t for t in _tokens(text) if not taken.covers(t.start)]
+    # Where a name ending there would be the first words of an organisation's name.
+    absorbed = _Spans()
     for run in _runs(tokens, text):
         if any(_is_institution(t.text) for t in run):
-            # "Nederlandse" before "Zorgautoriteit" is part of the organisation's name.
-            names = [n for n in names if text[n.end : run[0].start].strip() or n.end > run[0].start]
+            gap = run[0].start
+            while gap and text[gap - 1].isspace():
+                gap -= 1
+            absorbed.add(gap, run[0].start + 1)
         name = _name_from_run(run, text, ignore, seen)
         if name is not None:
             names.append(name)
+    # "Nederlandse" before "Zorgautoriteit" is part of the organisation's name.
+    names = [name for name in names if not absorbed.covers(name.end)]
     return sorted(names, key=lambda name: name.start)
+
+
+class _Spans:
+    """Half-open character spans, added left to right and not overlapping, asked whether they
+    cover a position: a bisection, where a scan of all spans for each word made a long
+    sentence quadratic."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+
+    def add(self, start: int, end: int) -> None:
+        self.starts.append(start)
+        self.ends.append(end)
+
+    def covers(self, position: int) -> bool:
+        i = bisect_right(self.starts, position) - 1
+        return i >= 0 and position < self.ends[i]
 
 
 def _name_from_run(run: list[_Token], text: str, ignore: frozenset[str], seen: frozenset[str]) -> Name | None:
@@ -276,21 +315,30 @@ def _name_from_run(run: list[_Token], text: str, ignore: frozenset[str], seen: f
 _COMPOUND_TAIL = 3
 
 
-def kept(name: Name, translation: str) -> bool:
+class Translation(Searchable):
+    """A translation made ready for `kept` to be asked about many names."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.capitalised = frozenset(re.findall(r"[A-Z][\w]+", self.folded))
+
+
+def kept(name: Name, translation: str | Translation) -> bool:
     """Whether a translation has the name in one of its forms.
 
     A Dutch compound made on a name is kept when English writes the name apart: "Nobelprijs" is
-    kept by "Nobel Prize", "Schipholtunnel" by "Schiphol tunnel".
+    kept by "Nobel Prize", "Schipholtunnel" by "Schiphol tunnel". Pass a `Translation` to ask
+    about many names.
     """
+    if not isinstance(translation, Translation):
+        translation = Translation(translation)
     if contains_form(translation, name.forms) is not None:
         return True
     if name.known or " " in name.text:
         return False
     word = fold(name.text)
-    return any(
-        len(candidate) >= 4 and word.startswith(candidate) and len(word) - len(candidate) >= _COMPOUND_TAIL
-        for candidate in re.findall(r"[A-Z][\w]+", fold(translation))
-    )
+    # The name's beginnings that leave a compound's tail, looked up among the capitalised words.
+    return any(word[:length] in translation.capitalised for length in range(4, len(word) - _COMPOUND_TAIL + 1))
 
 
 def new_names(
@@ -299,16 +347,58 @@ def new_names(
     """Names in a translation that its source does not account for: what a lost name may have
     become ("Rutte" → "Schoof")."""
     source_names = find_names(source, language="nl", known=known)
-    accounted = [form for name in source_names for form in name.forms]
+    forms = _FormIndex(form for name in source_names for form in name.forms)
     folded_source = fold(source)
     found = []
+    accounted: dict[str, bool] = {}
     for name in find_names(translation, language=language):
-        if contains_form(name.text, accounted) or fold(name.text) in folded_source:
-            continue
-        if any(contains_form(form, [name.text]) for form in accounted):
-            continue
-        found.append(name.text)
+        if name.text not in accounted:
+            accounted[name.text] = fold(name.text) in folded_source or forms.account_for(name.text)
+        if not accounted[name.text]:
+            found.append(name.text)
     return found
+
+
+class _FormIndex:
+    """Names' forms by their words, so a name is compared with the few forms that share a word
+    with it (which every match needs) rather than with all of them."""
+
+    def __init__(self, forms: Iterable[str]) -> None:
+        self.by_first: dict[str, list[str]] = {}
+        self.by_any: dict[str, list[str]] = {}
+        for form in dict.fromkeys(forms):
+            words = _keyed_words(form)
+            if not words:
+                continue
+            for key in words[0]:
+                self.by_first.setdefault(key, []).append(form)
+            for key in set().union(*words):
+                self.by_any.setdefault(key, []).append(form)
+
+    def account_for(self, name: str) -> bool:
+        """Whether `name` holds one of the forms, or one of the forms holds `name`."""
+        words = _keyed_words(name)
+        if not words:
+            return False
+        inside = dict.fromkeys(form for keys in words for key in keys for form in self.by_first.get(key, ()))
+        if contains_form(name, inside):
+            return True
+        around = dict.fromkeys(form for key in words[0] for form in self.by_any.get(key, ()))
+        return any(contains_form(form, [name]) for form in around)
+
+
+def _keyed_words(text: str) -> list[frozenset[str]]:
+    """Each word of a text, lowercased and folded, with what it is without an English plural
+    ending ("Americans" may hold "American")."""
+    keyed = []
+    for word in re.findall(r"\w+", fold(text).lower()):
+        keys = {word}
+        if word.endswith("s"):
+            keys.add(word[:-1])
+        if word.endswith("es"):
+            keys.add(word[:-2])
+        keyed.append(frozenset(keys))
+    return keyed
 
 
 #: Share of a text's words after the first that are capitalised in title case.

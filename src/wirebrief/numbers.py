@@ -26,10 +26,10 @@ What is never a required number: the value 1 written as a word ("een" is mostly 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from difflib import SequenceMatcher
 from typing import Literal
 
 QuantityKind = Literal["number", "time", "decade"]
@@ -297,28 +297,53 @@ def _number_words(scan: _Scan) -> None:
             scan.take(*match.span(), None)
     converted = alpha2digit(scan.text, scan.language, threshold=0)
     words = _original_words(scan.text, converted)
+    # Where each token but the first starts: a number's token is found by bisection.
+    token_starts = [match.end() for match in re.finditer(r"\S\s", converted)]
     # "2 3rds" is what alpha2digit makes of "two thirds".
     suffix = rf"{_ORDINAL_SUFFIX[scan.language]}s?|s"
     for match in re.finditer(rf"(?<![\w.,])(\d+(?:[.,]\d+)?)({suffix})?(?!\w)", converted):
         value = _decimal(match.group(1), scan.language)
         if value is not None:
             ordinal = bool(match.group(2)) and match.group(2) != "s"
-            token = len(re.findall(r"\S+\s", converted[: match.start()]))
+            token = bisect_right(token_starts, match.start())
             text = words.get(token, match.group(0))
             scan.found.append(Quantity(value, text, words=True, ordinal=ordinal))
 
 
+#: How far past a stretch that alpha2digit rewrote (in words of the text and of its output) the
+#: two are searched for where they agree again: a number in words is seldom longer.
+_REWRITTEN_WORDS = 12
+_REWRITTEN_TOKENS = 4
+
+
 def _original_words(before: str, after: str) -> dict[int, str]:
-    """For each token of alpha2digit's output that it made from words, those words."""
+    """For each token of alpha2digit's output that it made from words, those words.
+
+    The two texts are walked side by side; where they differ, they agree again a few words on.
+    (A general diff of the two was quadratic in a long text's words.)
+    """
     old, new = before.split(), after.split()
     made: dict[int, str] = {}
-    if old == new:  # no number words: nothing to match (and no quadratic diff on a long text)
-        return made
-    for tag, i1, i2, j1, j2 in SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
-        if tag == "replace":
-            for j in range(j1, j2):
-                made[j] = " ".join(old[i1:i2]).strip(".,;:!?()\"'“”„")
+    i = j = 0
+    while i < len(old) and j < len(new):
+        if old[i] == new[j]:
+            i, j = i + 1, j + 1
+            continue
+        k, n = _agree_again(old, new, i, j)
+        for token in range(j, n):
+            made[token] = " ".join(old[i:k]).strip(".,;:!?()\"'“”„")
+        i, j = k, n
     return made
+
+
+def _agree_again(old: list[str], new: list[str], i: int, j: int) -> tuple[int, int]:
+    """The first (k, n) past old[i] and new[j] where a word (or the ends) agree again, fewest
+    rewritten tokens first: alpha2digit makes one token of a number's words."""
+    for n in range(j + 1, min(len(new), j + _REWRITTEN_TOKENS) + 1):
+        for k in range(i + 1, min(len(old), i + _REWRITTEN_WORDS) + 1):
+            if old[k : k + 1] == new[n : n + 1]:
+                return k, n
+    return i + 1, j + 1
 
 
 def extract_numbers(text: str, language: str) -> list[Quantity]:
@@ -364,24 +389,75 @@ def compare_numbers(
     source: Sequence[Quantity], target: Sequence[Quantity], target_text: str = ""
 ) -> list[NumberMismatch]:
     """The source's required numbers that the translation does not carry, each matched once."""
-    available = list(target)
+    free = _FreeNumbers(target)
     missing = []
     for quantity in sorted(source, key=lambda q: (q.words, q.ordinal)):
-        match = next((i for i, other in enumerate(available) if same_quantity(quantity, other)), None)
-        if match is not None:
-            available.pop(match)
-        elif quantity.required:
+        if not free.take(quantity) and quantity.required:
             missing.append(quantity)
-    unmatched = tuple(q for q in available if q.required)
-    return [
-        NumberMismatch(q, unmatched, kept_notation=not q.words and _written_in(q.text, target_text))
-        for q in missing
-    ]
+    unmatched = tuple(q for index, q in enumerate(target) if index not in free.taken and q.required)
+    literals = _NotationIndex(target_text)
+    return [NumberMismatch(q, unmatched, kept_notation=not q.words and literals.has(q.text)) for q in missing]
 
 
-def _written_in(literal: str, text: str) -> bool:
-    number = re.match(r"[\d.,]+", literal)
-    if not number or not re.search(r"[.,]", number.group(0)):
-        return False
-    return re.search(rf"(?<![\d.,]){re.escape(number.group(0))}(?![\d])", text) is not None
+def _keys(quantity: Quantity) -> tuple[list[tuple[str, Decimal]], list[tuple[str, Decimal]]]:
+    """Where a quantity is filed, and where those it equals (`same_quantity`) are filed: by
+    kind and value, and a whole number by the clock time of that hour, and the other way round."""
+    own = (quantity.kind, quantity.value)
+    if quantity.kind == "time":
+        return [own], [own, ("hour", quantity.value)]
+    if quantity.kind == "number" and quantity.value == quantity.value.to_integral_value():
+        hour = Decimal((int(quantity.value) % 12) * 60)
+        return [own, ("hour", hour)], [own, ("time", hour)]
+    return [own], [own]
 
+
+class _FreeNumbers:
+    """A translation's numbers, each taken at most once, the first equal one in its order: a
+    lookup by key where a scan of all of them for each source number was quadratic."""
+
+    def __init__(self, target: Sequence[Quantity]) -> None:
+        self.filed: dict[tuple[str, Decimal], list[int]] = {}
+        self.next: dict[tuple[str, Decimal], int] = {}
+        self.taken: set[int] = set()
+        for index, quantity in enumerate(target):
+            for key in _keys(quantity)[0]:
+                self.filed.setdefault(key, []).append(index)
+
+    def take(self, quantity: Quantity) -> bool:
+        best = None
+        for key in _keys(quantity)[1]:
+            indices = self.filed.get(key, [])
+            position = self.next.get(key, 0)
+            while position < len(indices) and indices[position] in self.taken:
+                position += 1
+            self.next[key] = position
+            if position < len(indices) and (best is None or indices[position] < best):
+                best = indices[position]
+        if best is None:
+            return False
+        self.taken.add(best)
+        return True
+
+
+class _NotationIndex:
+    """Whether a number as written ("1.000") stands in a text as a number of its own: the text's
+    digit groups are read once, not searched again for each number."""
+
+    #: Longer literals than this are searched for instead of indexed.
+    _LONGEST = 40
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.literals: set[str] = set()
+        for match in re.finditer(r"[\d.,]+", text):
+            run = match.group(0)[: self._LONGEST + 1]
+            # A literal may end where no digit follows: "1.000" in "1.000." or "1.000,".
+            self.literals.update(run[:k] for k in range(1, len(run) + 1) if k == len(run) or run[k] in ".,")
+
+    def has(self, literal: str) -> bool:
+        number = re.match(r"[\d.,]+", literal)
+        if not number or not re.search(r"[.,]", number.group(0)):
+            return False
+        if len(number.group(0)) >= self._LONGEST:
+            return re.search(rf"(?<![\d.,]){re.escape(number.group(0))}(?![\d])", self.text) is not None
+        return number.group(0) in self.literals

@@ -19,6 +19,7 @@ _DOUBLE_OPEN = "„“«‹"
 _DOUBLE_CLOSE = "”»›"
 #: Dutch elisions after an apostrophe: 's (des), 't (het), 'n (een), 'k (ik), 'r.
 _ELISION = re.compile(r"['‘’](?:s|t|n|k|r|m|em|er|ie)\b|['‘’]\d")
+_WORD = re.compile(r"\S+")
 #: What may stand before an opening quote.
 _BEFORE_OPENING = "([:-–—"
 
@@ -93,7 +94,18 @@ def _scan(text: str, family: str) -> list[Quote]:
 
 def _closes_long_span(text: str, i: int) -> bool:
     """A lone closing single quote counts only after a sentence's worth of words (not "Jones'")."""
-    return len(text[:i].split()) >= 4 and text[i - 1] in ".!?,"
+    return text[i - 1] in ".!?," and _words_before(text, i, 4) >= 4
+
+
+def _words_before(text: str, i: int, enough: int) -> int:
+    """How many words stand before position `i`, counting no further than `enough` (a lone
+    quote mark repeated along a long text must not count its words again each time)."""
+    count = 0
+    for _ in _WORD.finditer(text, 0, i):
+        count += 1
+        if count >= enough:
+            break
+    return count
 
 
 def normalise_quote(text: str) -> str:
