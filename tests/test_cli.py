@@ -518,3 +518,53 @@ def test_check_in_german_skips_numbers_and_names_and_says_so(runner, tmp_path):
     kinds = {finding["kind"] for finding in json.loads(result.stdout)["findings"]}
     assert not kinds & {"number_mismatch", "name_missing"}
     assert "numbers and names are checked for nl and en only, not de → en" in result.stderr
+
+
+# --------------------------------------------------------------------------------------------
+# Plain words on stderr and in plans
+
+
+def test_dry_run_says_which_engine_and_device_in_words(runner, article):
+    result = invoke(runner, "brief", str(article), "--dry-run", "--format", "text", "--engine", "torch", "--device", "cpu")
+    rows = dict(line.split("\t", 1) for line in result.stdout.strip().splitlines())
+    assert rows["engine"] == "transformers (torch) float32 on the CPU"
+    auto = invoke(runner, "brief", str(article), "--dry-run", "--format", "text", "--device", "cpu")
+    engine = dict(line.split("\t", 1) for line in auto.stdout.strip().splitlines())["engine"]
+    assert " on auto" not in engine and "picked by auto" in engine
+    assert engine.startswith(("CTranslate2 int8 on the CPU", "transformers (torch)"))
+
+
+def test_the_spinner_counts_in_plain_words():
+    import io
+
+    from rich.console import Console
+
+    from wirebrief.cli import _RichProgress
+
+    console = Console(file=io.StringIO(), force_terminal=True, width=120)
+    progress = _RichProgress(console)
+    progress.stage("Translating: 35 sentences (nl → en)")
+    assert "texts" not in console.render_str("").plain
+    line = " ".join(str(cell) for cell in progress._progress.make_tasks_table(progress._progress.tasks).columns[2]._cells)
+    assert line.strip() == ""  # nothing counted yet: no "0 texts"
+    progress.advance(12)
+    line = " ".join(str(cell) for cell in progress._progress.make_tasks_table(progress._progress.tasks).columns[2]._cells)
+    assert "12 done" in line
+
+
+def test_batch_bar_and_closing_table_give_the_same_throughput():
+    import io
+
+    from rich.console import Console
+
+    from wirebrief.batch import Report
+    from wirebrief.cli import _batch_summary, _BatchProgress, _report_rates
+
+    report = Report(ok=3, sentences=120, output_tokens=4000, seconds=8.0)
+    console = Console(file=io.StringIO(), force_terminal=True, width=200)
+    bar = _BatchProgress(console, total=3)
+    bar._sentences = 999  # what the bar counted while translating (retries, pieces) no longer shows
+    bar.finish(report)
+    assert bar._progress.tasks[0].fields["rates"] == _report_rates(report) == "15.0 sentences/s · 500 target tokens/s"
+    _batch_summary(report, console, quiet=False)
+    assert "15.0 sentences/s · 500 target tokens/s" in console.file.getvalue()

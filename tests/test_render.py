@@ -184,7 +184,8 @@ def test_rich_view_shows_findings(troubled):
     output = render_rich(troubled)
     assert f"Checks: {len(troubled.findings)} findings" in output
     assert "¶1 s2" in output and "hit its length cap" in output
-    assert "De boodschap kwam in Brussel hard aan." in output
+    # Every finding with its sentence: --findings all.
+    assert "De boodschap kwam in Brussel hard aan." in render_rich(troubled, findings="all")
 
 
 def test_rich_side_by_side_shows_the_source(brief):
@@ -202,7 +203,9 @@ def test_looping_sentence_gives_a_length_cap_finding(troubled):
     assert finding.severity == "warning"
     assert (finding.paragraph, finding.sentence) == (0, 1)
     assert finding.source == "De boodschap kwam in Brussel hard aan."
-    assert finding.target == troubled.paragraphs[0].sentences[1].translation
+    # A bounded excerpt of the translation: the whole sentence is in the paragraphs.
+    translation = troubled.paragraphs[0].sentences[1].translation
+    assert finding.target == translation or (finding.target.endswith("…") and translation.startswith(finding.target[:-1]))
 
 
 def test_trimmed_headline_gives_a_tier_trimmed_finding(troubled):
@@ -253,3 +256,90 @@ def test_rich_prints_an_articles_square_brackets_literally():
     )
     output = render_rich(result)
     assert "[bold]nieuw[/bold]" in output and "[red.]" in output
+
+
+# --------------------------------------------------------------------------------------------
+# The Rich view leads with what matters
+
+
+def _repeated(brief, copies: int = 5):
+    """The brief with `copies` findings that say the same thing and one that stands alone."""
+    from wirebrief.check import Finding
+
+    same = [Finding("number_missing", "error", "`3` is not in the translation", 1, number % 2) for number in range(copies)]
+    alone = Finding("name_missing", "warning", "Hegseth is not in the translation", 2, 0)
+    return replace(brief, findings=(*same, alone))
+
+
+def test_rich_overview_collapses_repeats_into_one_row_with_a_count(brief):
+    output = render_rich(_repeated(brief))
+    assert output.count("`3` is not in the translation") == 1
+    assert "×5" in output
+    assert "Checks: 6 findings (5 errors, 1 warning)" in output
+    assert "Hegseth is not in the translation" in output
+
+
+def test_rich_overview_shows_the_most_serious_first_and_points_at_the_rest(brief):
+    from wirebrief.check import Finding
+    from wirebrief.render import TOP_FINDINGS
+
+    warnings = [Finding("tier_trimmed", "warning", f"warning number {n}", tier="summary") for n in range(TOP_FINDINGS)]
+    error = Finding("number_missing", "error", "the one error", 0, 0)
+    output = render_rich(replace(brief, findings=(*warnings, error)))
+    assert output.index("the one error") < output.index("warning number 0")
+    assert f"warning number {TOP_FINDINGS - 1}" not in output  # past the few shown
+    assert "--findings all" in output
+
+
+def test_rich_findings_all_lists_every_finding(brief):
+    from wirebrief.check import Finding
+
+    findings = tuple(Finding("tier_trimmed", "warning", f"warning number {n}", tier="summary") for n in range(12))
+    output = render_rich(replace(brief, findings=findings), findings="all")
+    assert all(f"warning number {n}" in output for n in range(12))
+
+
+def test_rich_view_reaches_the_translation_early_however_many_findings(brief):
+    from wirebrief.check import Finding
+
+    findings = tuple(
+        Finding("number_missing", "error", f"`{n}` is not in the translation", n % 14, 0, "bron", "doel")
+        for n in range(500)
+    )
+    lines = render_rich(replace(brief, findings=findings)).splitlines()
+    translation_starts = next(number for number, line in enumerate(lines) if "Translation" in line)
+    assert translation_starts < 80, translation_starts
+
+
+def test_rich_translation_marks_flagged_sentences_where_they_stand(troubled):
+    from wirebrief.render import flagged_sentences
+
+    flagged = flagged_sentences(troubled.findings)
+    assert flagged  # the looping sentence
+    (paragraph, sentence), severity = next(iter(flagged.items()))
+    text = troubled.paragraphs[paragraph].sentences[sentence].translation
+    output = render_rich(troubled)
+    mark = "◆" if severity == "error" else "◇"
+    assert "flagged by the checks" in output
+    # The mark follows the flagged sentence's last words (wrapping may split the sentence).
+    tail = text.split()[-1]
+    assert any(tail in line and mark in line for line in output.splitlines()), output
+
+
+def test_rich_translation_of_a_clean_brief_has_no_marks(brief):
+    output = render_rich(brief)
+    assert "◆" not in output and "◇" not in output
+
+
+def test_header_names_engine_precision_and_time_split(brief):
+    provenance = {
+        **brief.provenance,
+        "models": {"translation": {"engine": "ctranslate2", "model": "opus", "device": "cpu", "compute_type": "int8"},
+                   "summary": {"engine": "torch", "model": "flan", "device": "cuda", "dtype": "bfloat16"}},
+        "timings": {"load_seconds": 2.5, "translate_seconds": 6.25, "summarise_seconds": 3.0, "total_seconds": 12.0},
+    }
+    output = render_rich(replace(brief, provenance=provenance))
+    assert "opus via CTranslate2 (cpu, int8)" in output
+    assert "flan via transformers (torch) (cuda, bfloat16)" in output
+    assert "12.0 s (load 2.5 s, translate 6.2 s, summarise 3.0 s)" in output
+    assert "None" not in output

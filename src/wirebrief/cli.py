@@ -6,6 +6,7 @@ Only this module prints. Results go to stdout; progress, warnings and errors go 
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 import time
@@ -15,7 +16,7 @@ from typing import Any
 import click
 
 from .errors import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, WirebriefError
-from .render import FORMATS
+from .render import FINDINGS_VIEWS, FORMATS
 
 _DEBUG_ENV = "WIREBRIEF_DEBUG"
 
@@ -126,22 +127,77 @@ def _settings(**flags: Any):
 
 
 def _resolve_format(requested: str | None) -> str:
+    """The format asked for, else Rich on a terminal and plain text anywhere else."""
     if requested:
         return requested
-    return "rich" if sys.stdout.isatty() else "text"
+    return "rich" if sys.stdout is not None and sys.stdout.isatty() else "text"
+
+
+def _silence_stdout() -> None:
+    """Point fd 1 at /dev/null, so that what is still buffered cannot fail again at exit."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.close(devnull)
+
+
+def _out(text: str = "", *, nl: bool = True) -> None:
+    """Write a result to stdout: all of it, or a clear error.
+
+    Every result goes through here and is flushed at once, so a full disk or a closed stdout
+    is an `OutputError` (exit 10) and a reader gone is a BrokenPipeError (exit 141), never a
+    silent exit 0 with part of the result, and never an error at the interpreter's exit.
+    """
+    from .errors import OutputError
+
+    stream = sys.stdout
+    if stream is None:  # started with fd 1 closed (`>&-`)
+        raise OutputError("standard output is closed: the result cannot be written",
+                          hint="redirect it to a file or a pipe")
+    text = text + "\n" if nl else text
+    try:
+        fd = stream.fileno()
+    except (OSError, ValueError):  # an in-memory stream (tests, embedding): nothing to count
+        stream.write(text)
+        stream.flush()
+        return
+    data = text.encode(stream.encoding or "utf-8", errors="backslashreplace")
+    try:
+        stream.flush()
+        # Straight to the descriptor, counting: a buffered write into a pipe whose reader
+        # left part-way reports success for what it never wrote.
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        _silence_stdout()
+        raise OutputError(f"cannot write the result to standard output: {error.strerror or error}") from None
+
+
+def _print_rich(*renderables: Any) -> None:
+    """Rich output, rendered for this terminal (width, colours, NO_COLOR) and written by `_out`."""
+    from rich.console import Console
+
+    console = Console(file=sys.stdout if sys.stdout is not None else io.StringIO())
+    with console.capture() as captured:
+        for renderable in renderables:
+            console.print(renderable)
+    _out(captured.get(), nl=False)
 
 
 class _RichProgress:
-    """A spinner on stderr with the stage and how many texts the model has produced."""
+    """A spinner on stderr with the stage and, once the model has produced some, how many of
+    the stage's outputs are done ("Translating: 35 sentences (nl → en)  12 done")."""
 
     def __init__(self, console) -> None:
         from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
         self._progress = Progress(
-            SpinnerColumn(), TextColumn("{task.description}"), TextColumn("[dim]{task.completed} texts"),
+            SpinnerColumn(), TextColumn("{task.description}"), TextColumn("[dim]{task.fields[done]}"),
             TimeElapsedColumn(), console=console, transient=True,
         )
-        self._task = self._progress.add_task("Starting", total=None)
+        self._task = self._progress.add_task("Reading the article", total=None, done="")
 
     def __enter__(self) -> _RichProgress:
         self._progress.start()
@@ -151,10 +207,12 @@ class _RichProgress:
         self._progress.stop()
 
     def stage(self, description: str) -> None:
-        self._progress.update(self._task, description=description, completed=0)
+        self._progress.update(self._task, description=description, completed=0, done="")
 
     def advance(self, count: int) -> None:
         self._progress.advance(self._task, count)
+        done = self._progress.tasks[0].completed
+        self._progress.update(self._task, done=f"{done:,.0f} done")
 
 
 class _NoProgress:
@@ -180,30 +238,27 @@ def _progress(quiet: bool):
     return _RichProgress(console)
 
 
-def _emit(brief, output_format: str, *, side_by_side: bool = False, translation_only: bool = False, quiet: bool = False) -> None:
+def _emit(brief, output_format: str, *, side_by_side: bool = False, translation_only: bool = False,
+          quiet: bool = False, findings: str = "summary") -> None:
     from . import render
 
     if output_format == "rich":
-        from rich.console import Console
+        _print_rich(*render.to_rich(brief, side_by_side=side_by_side, findings=findings))
+    elif output_format == "html":
+        from .html import to_html
 
-        console = Console()
-        for part in render.to_rich(brief, side_by_side=side_by_side):
-            console.print(part)
-        return
-    if output_format == "json":
-        text = render.to_json(brief)
+        _out(to_html(brief), nl=False)
+    elif output_format == "json":
+        _out(render.to_json(brief), nl=False)
     elif output_format == "markdown":
-        text = render.to_markdown(brief, side_by_side=side_by_side)
+        _out(render.to_markdown(brief, side_by_side=side_by_side), nl=False)
     else:
-        text = render.to_text(brief, translation_only=translation_only)
-    click.echo(text, nl=False)
-    if brief.findings and not quiet:
-        errors = sum(1 for finding in brief.findings if finding.severity == "error")
-        click.echo(
-            f"wirebrief: {render.plural(len(brief.findings), 'finding')} ({render.plural(errors, 'error')}); "
-            "see the checks in the output",
-            err=True,
-        )
+        _out(render.to_text(brief, translation_only=translation_only), nl=False)
+    if brief.findings and not quiet and output_format != "rich":
+        shown = translation_only and output_format == "text"
+        where = ("not shown with --format text: see them with --format json or markdown" if shown
+                 else "see the checks in the output")
+        click.echo(f"wirebrief: {render.findings_title(brief.findings)}; {where}", err=True)
 
 
 def _plan_rows(plan: dict[str, Any]) -> list[tuple[str, str]]:
@@ -234,19 +289,36 @@ def _plan_rows(plan: dict[str, Any]) -> list[tuple[str, str]]:
     return rows
 
 
+def _engine_words(engine: str, device: str) -> str:
+    """A plan's engine and device in words, `auto` resolved as a run would, loading no model."""
+    from .engine import choose_engine
+    from .render import ENGINE_NAMES
+
+    chosen = choose_engine(engine, device)
+    if chosen == "ctranslate2" and engine == "auto":
+        device = "cpu"  # auto picks CTranslate2 only where there is no GPU to run on
+    devices = {"auto": "the best device here (CUDA, then an Apple GPU, then the CPU)", "cpu": "the CPU",
+               "cuda": "a CUDA GPU", "mps": "an Apple GPU"}
+    precision = (" int8" if device == "cpu" else " float16") if chosen == "ctranslate2" else (" float32" if device == "cpu" else "")
+    picked = " (picked by auto)" if engine == "auto" else ""
+    return f"{ENGINE_NAMES.get(chosen, chosen)}{precision} on {devices.get(device, device)}{picked}"
+
+
 def _emit_plan(found: dict[str, Any], output_format: str | None) -> None:
     """Print a dry run's plan: JSON for pipes that ask for it, else lines or a Rich table."""
     import json
 
+    from .render import plural
+
     output_format = _resolve_format(output_format)
     if output_format == "json":
-        click.echo(json.dumps(found, ensure_ascii=False, indent=2))
+        _out(json.dumps(found, ensure_ascii=False, indent=2))
         return
     rows: list[tuple[str, str]] = []
     if "input" in found:
         info = found["input"]
-        rows.append(("input", f"{info.get('source_name')} ({info.get('input_format')}, {info['paragraphs']} paragraphs, "
-                              f"{info['sentences']} sentences, {info['words']} words)"))
+        rows.append(("input", f"{info.get('source_name')} ({info.get('input_format')}, {plural(info['paragraphs'], 'paragraph')}, "
+                              f"{plural(info['sentences'], 'sentence')}, {plural(info['words'], 'word')})"))
         for key in ("title", "author", "date", "site", "url"):
             if info.get(key):
                 rows.append((key, str(info[key])))
@@ -259,10 +331,10 @@ def _emit_plan(found: dict[str, Any], output_format: str | None) -> None:
     rows += _plan_rows(found["plan"])
     if "tiers" in found:
         rows.append(("tiers", ", ".join(found["tiers"]) or "none"))
-        rows.append(("engine", f"{found['engine']} on {found['device']}"))
+        rows.append(("engine", _engine_words(found["engine"], found["device"])))
     if output_format != "rich":
         for key, value in rows:
-            click.echo(f"{key}\t{value}")
+            _out(f"{key}\t{value}")
         return
     from rich.console import Console
     from rich.table import Table
@@ -270,7 +342,7 @@ def _emit_plan(found: dict[str, Any], output_format: str | None) -> None:
     table = Table(show_header=False, title="wirebrief plan (no model loaded)")
     for key, value in rows:
         table.add_row(key, escape(value))
-    Console().print(table)
+    _print_rich(table)
 
 
 def _exit_on_findings(findings, fail_on: str) -> None:
@@ -320,6 +392,10 @@ fail_on_option = click.option(
     help="Exit with code 8 when a finding reaches this severity (the result is still written).",
 )
 side_option = click.option("--side-by-side", is_flag=True, help="Show each source paragraph beside its translation (rich, markdown).")
+findings_option = click.option(
+    "--findings", "findings_view", type=click.Choice(FINDINGS_VIEWS), default="summary", show_default=True,
+    help="The Rich view's checks: counts and the most serious (summary), or every finding (all). JSON, Markdown and HTML always list all.",
+)
 
 
 @cli.command()
@@ -330,14 +406,15 @@ side_option = click.option("--side-by-side", is_flag=True, help="Show each sourc
 @tiers_option
 @format_option
 @side_option
+@findings_option
 @fail_on_option
 @click.option("--dry-run", is_flag=True, help="Print the plan (input, language, models, tiers) without loading any model.")
 @model_options
 @quiet_option
 @debug_option
 def brief(source: str, source_lang: str, target_lang: str, input_format: str, tiers: str | None,
-          output_format: str | None, side_by_side: bool, fail_on: str, dry_run: bool, quiet: bool,
-          **flags: Any) -> None:
+          output_format: str | None, side_by_side: bool, findings_view: str, fail_on: str, dry_run: bool,
+          quiet: bool, **flags: Any) -> None:
     """Translate SOURCE and brief it at every depth."""
     from .pipeline import brief as run_brief
 
@@ -350,7 +427,7 @@ def brief(source: str, source_lang: str, target_lang: str, input_format: str, ti
         return
     result = _run(run_brief, quiet=quiet, source=source, settings=settings, tiers=tiers,
                   source_lang=source_lang, target_lang=target_lang, input_format=input_format)
-    _emit(result, _resolve_format(output_format), side_by_side=side_by_side, quiet=quiet)
+    _emit(result, _resolve_format(output_format), side_by_side=side_by_side, quiet=quiet, findings=findings_view)
     _exit_on_findings(result.findings, fail_on)
 
 
@@ -361,19 +438,21 @@ def brief(source: str, source_lang: str, target_lang: str, input_format: str, ti
 @input_format_option
 @format_option
 @side_option
+@findings_option
 @fail_on_option
 @model_options
 @quiet_option
 @debug_option
 def translate(source: str, source_lang: str, target_lang: str, input_format: str, output_format: str | None,
-              side_by_side: bool, fail_on: str, quiet: bool, **flags: Any) -> None:
+              side_by_side: bool, findings_view: str, fail_on: str, quiet: bool, **flags: Any) -> None:
     """Only translate SOURCE, paragraph by paragraph."""
     from .pipeline import translate as run_translate
 
     settings = _settings(**flags)
     result = _run(run_translate, quiet=quiet, source=source, settings=settings,
                   source_lang=source_lang, target_lang=target_lang, input_format=input_format)
-    _emit(result, _resolve_format(output_format), side_by_side=side_by_side, translation_only=True, quiet=quiet)
+    _emit(result, _resolve_format(output_format), side_by_side=side_by_side, translation_only=True, quiet=quiet,
+          findings=findings_view)
     _exit_on_findings(result.findings, fail_on)
 
 
@@ -447,6 +526,11 @@ class _BatchProgress:
     def article(self, entry: dict[str, Any], report) -> None:
         self._progress.update(self._task, advance=1, rates=self._rates(report.output_tokens))
 
+    def finish(self, report) -> None:
+        """The bar's last figures are the closing table's: the run's sentences and tokens over
+        its own seconds (while running, sentences count as they are translated)."""
+        self._progress.update(self._task, rates=_report_rates(report))
+
 
 class _BatchLog:
     """Without a terminal: no bar, only failures as they happen (the summary comes at the end)."""
@@ -470,18 +554,22 @@ class _BatchLog:
         if entry["status"] == "failed":
             click.echo(f"wirebrief: failed: {entry['id']}: {entry['error']}", err=True)
 
+    def finish(self, report) -> None:
+        pass
+
+
+def _report_rates(report) -> str:
+    """A finished run's throughput, the one definition the bar and the closing table share."""
+    seconds = report.seconds or 1e-9
+    return f"{report.sentences / seconds:,.1f} sentences/s · {report.output_tokens / seconds:,.0f} target tokens/s"
+
 
 def _batch_summary(report, console, quiet: bool) -> None:
     from rich.table import Table
 
     from .render import plural
 
-    rate = ""
-    if report.seconds and report.sentences:
-        rate = (
-            f" ({report.sentences / report.seconds:,.1f} sentences/s, "
-            f"{report.output_tokens / report.seconds:,.0f} target tokens/s)"
-        )
+    rate = f" ({_report_rates(report)})" if report.seconds and report.sentences else ""
     line = (
         f"wirebrief: batch: {report.ok} ok, {report.failed} failed, {report.skipped} skipped "
         f"of {plural(report.total, 'input')} in {report.seconds:.1f} s{rate}"
@@ -493,11 +581,10 @@ def _batch_summary(report, console, quiet: bool) -> None:
     if not console.is_terminal:
         click.echo(line, err=True)
         return
-    table = Table("ok", "failed", "skipped", "total", "seconds", "sentences/s", "target tokens/s", title="wirebrief batch")
-    seconds = report.seconds or 1e-9
+    table = Table("ok", "failed", "skipped", "total", "seconds", "throughput", title="wirebrief batch")
     table.add_row(
         str(report.ok), f"[red]{report.failed}[/red]" if report.failed else "0", str(report.skipped), str(report.total),
-        f"{report.seconds:.1f}", f"{report.sentences / seconds:,.1f}", f"{report.output_tokens / seconds:,.0f}",
+        f"{report.seconds:.1f}", _report_rates(report),
     )
     console.print(table)
     for identifier, error in report.failures[:20]:
@@ -519,7 +606,7 @@ def _terminate(_signum: int, _frame: Any) -> None:
 @cli.command()
 @click.argument("sources", metavar="INPUT...", nargs=-1, required=True)
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=str), metavar="FOLDER", help="Where the results and manifest.jsonl go (not with --format jsonl).")
-@click.option("--format", "output_format", type=click.Choice(["json", "markdown", "jsonl"]), default="json", show_default=True, help="One file per input (json, markdown), or JSON lines on stdout (jsonl).")
+@click.option("--format", "output_format", type=click.Choice(["json", "markdown", "html", "jsonl"]), default="json", show_default=True, help="One file per input (json, markdown, html with an index.html), or JSON lines on stdout (jsonl).")
 @source_lang_option
 @target_option
 @tiers_option
@@ -569,6 +656,7 @@ def batch(sources: tuple[str, ...], out_dir: str | None, output_format: str, sou
             shard=shard_k_n, pattern=pattern, window_articles=window, observer=observer, fail_on=fail_on,
             input_format=input_format,
         )
+        observer.finish(report)
     _batch_summary(report, console, quiet)
     if report.failed:
         click.get_current_context().exit(EXIT_PARTIAL)
@@ -609,21 +697,21 @@ def check(source: str, translation: str, glossary: str | None, source_lang: str,
     settings = _settings(glossary=glossary)
     terms = load_glossary(Path(settings.glossary)) if settings.glossary else None
     result = check_texts(texts[0], texts[1], glossary=terms, source_lang=source_lang, target_lang=target_lang)
-    output_format = output_format or ("rich" if sys.stdout.isatty() else "text")
+    output_format = _resolve_format(output_format)
     errors = sum(1 for finding in result.findings if finding.severity == "error")
     summary = (
         f"{render.plural(len(result.findings), 'finding')} ({render.plural(errors, 'error')}) in "
         f"{render.plural(len(result.pairs), 'aligned sentence')}"
     )
     if output_format == "json":
-        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+        _out(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
     elif output_format == "text":
         for finding in result.findings:
-            click.echo(render.finding_line(finding))
+            _out(render.finding_line(finding))
     else:
         from rich.console import Console
 
-        Console().print(render.findings_panel(result.findings, title=f"Checks: {summary}"))
+        _print_rich(render.findings_panel(result.findings, title=f"Checks: {summary}"))
     if not quiet and output_format != "rich":
         click.echo(f"wirebrief: check: {summary}", err=True)
     from .check import reads_numbers_and_names
@@ -663,25 +751,25 @@ def detect(source: str, input_format: str, output_format: str | None, offline: b
         if paragraph.kind == "paragraph" and (language := foreign_language(paragraph.text, found.language))
     ]
     result = {"source": extracted.name, "input_format": extracted.input_format, **found.as_dict(), "other_paragraphs": others}
-    output_format = output_format or ("rich" if sys.stdout.isatty() else "text")
+    output_format = _resolve_format(output_format)
     if output_format == "json":
-        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        _out(json.dumps(result, ensure_ascii=False, indent=2))
     elif output_format == "text":
-        click.echo(f"{found.language}\t{found.confidence:.4f}\t{found.name}\t{'sure' if found.sure else 'unsure'}")
+        _out(f"{found.language}\t{found.confidence:.4f}\t{found.name}\t{'sure' if found.sure else 'unsure'}")
         for other in others:
-            click.echo(f"paragraph {other['paragraph'] + 1}\t{other['language']}")
+            _out(f"paragraph {other['paragraph'] + 1}\t{other['language']}")
     else:
         from rich.console import Console
 
         style = "green" if found.sure else "yellow"
         alternatives = ", ".join(f"{code} {p:.2f}" for code, p in found.candidates[1:])
-        Console().print(
+        _print_rich(
             f"[{style}]{escape(found.name)}[/{style}] ({found.language}), confidence {found.confidence:.2f}"
             + ("" if found.sure else " [yellow](unsure)[/yellow]")
             + (f" [dim]- also: {escape(alternatives)}[/dim]" if alternatives else "")
         )
         for other in others:
-            Console().print(f"  paragraph {other['paragraph'] + 1} is in {other['language']}")
+            _print_rich(f"  paragraph {other['paragraph'] + 1} is in {other['language']}")
     if problem is not None:
         # The message without its hint: the hint is about --source-lang, which briefs take.
         click.echo(f"wirebrief: error: {' '.join(str(problem).split())}", err=True)
@@ -705,17 +793,17 @@ def cache_stats(cache_path: str | None, output_format: str | None) -> None:
 
     settings = _settings(cache=cache_path)
     stats = GenerationCache(settings.cache or default_cache_path()).stats()
-    output_format = output_format or ("rich" if sys.stdout.isatty() else "text")
+    output_format = _resolve_format(output_format)
     if output_format == "json":
-        click.echo(json.dumps(stats, indent=2, default=str))
+        _out(json.dumps(stats, indent=2, default=str))
         return
     lines = [(key, str(value)) for key, value in stats.items() if not isinstance(value, dict)]
     per_engine = next((value for value in stats.values() if isinstance(value, dict)), {})
     if output_format == "text":
         for key, value in lines:
-            click.echo(f"{key}\t{value}")
+            _out(f"{key}\t{value}")
         for engine, count in per_engine.items():
-            click.echo(f"entries\t{engine}\t{count}")
+            _out(f"entries\t{engine}\t{count}")
         return
     from rich.console import Console
     from rich.table import Table
@@ -725,7 +813,7 @@ def cache_stats(cache_path: str | None, output_format: str | None) -> None:
         table.add_row(key, escape(value))
     for engine, count in per_engine.items():
         table.add_row(f"  {escape(engine)}", str(count))
-    Console().print(table)
+    _print_rich(table)
 
 
 @cache.command("clear")
@@ -770,13 +858,13 @@ def prompts_list(prompts_dir: str | None, output_format: str | None) -> None:
         }
         for name in names
     ]
-    output_format = output_format or ("rich" if sys.stdout.isatty() else "text")
+    output_format = _resolve_format(output_format)
     if output_format == "json":
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        _out(json.dumps(rows, ensure_ascii=False, indent=2))
     elif output_format == "text":
         for row in rows:
             budget = ", ".join(f"{k}={v}" for k, v in row["budget"].items()) or "-"
-            click.echo(f"{row['name']}\t{budget}\t{row['description']}\t{row['path']}")
+            _out(f"{row['name']}\t{budget}\t{row['description']}\t{row['path']}")
     else:
         from rich.console import Console
         from rich.table import Table
@@ -787,7 +875,7 @@ def prompts_list(prompts_dir: str | None, output_format: str | None) -> None:
             budget = ", ".join(f"{k}={v}" for k, v in row["budget"].items()) or "-"
             name = Text(row["name"]) if row["tier"] else Text(f"{row['name']} (chunks)", style="dim")
             table.add_row(name, budget, Text(row["description"]), Text(row["path"]))
-        Console().print(table)
+        _print_rich(table)
 
 
 @prompts.command("show")
@@ -802,7 +890,7 @@ def prompts_show(name: str, prompts_dir: str | None) -> None:
     loaded = load_prompts(_settings(prompts_dir=prompts_dir).prompts_dir)
     if name not in loaded:
         raise UsageError(f"no prompt named {name!r}", hint=f"choose from {', '.join(sorted(loaded))}")
-    click.echo(loaded[name].path.read_text(encoding="utf-8"), nl=False)
+    _out(loaded[name].path.read_text(encoding="utf-8"), nl=False)
 
 
 @cli.group(cls=_Group)
@@ -828,12 +916,12 @@ def models_list(translation_model: str | None, summary_model: str | None, output
         location = status["location"] or f"({status['error']})"
         rows.append({"role": role, "name": name, "location": location, "present": status["present"],
                      "from": settings.origins.get(f"{role}_model", "default")})
-    output_format = output_format or ("rich" if sys.stdout.isatty() else "text")
+    output_format = _resolve_format(output_format)
     if output_format == "json":
-        click.echo(json.dumps({"cache": hub_cache_dir(), "models": rows}, indent=2))
+        _out(json.dumps({"cache": hub_cache_dir(), "models": rows}, indent=2))
     elif output_format == "text":
         for row in rows:
-            click.echo(f"{row['role']}\t{row['location']}\t{'present' if row['present'] else 'missing'}\t{row['from']}")
+            _out(f"{row['role']}\t{row['location']}\t{'present' if row['present'] else 'missing'}\t{row['from']}")
     else:
         from rich.console import Console
         from rich.table import Table
@@ -842,7 +930,7 @@ def models_list(translation_model: str | None, summary_model: str | None, output
         for row in rows:
             present = "[green]yes[/green]" if row["present"] else "[red]no[/red]"
             table.add_row(row["role"], row["location"], present, row["from"])
-        Console().print(table)
+        _print_rich(table)
 
 
 @models.command("plan")
@@ -864,7 +952,7 @@ def models_plan(source_lang: str, target_lang: str, tiers: str | None, translati
     settings = _settings(translation_model=translation_model, summary_model=summary_model)
     wants_tiers = (tiers or "").strip().lower() != "none"
     found = plan_for(source_lang, target_lang, settings, tiers=wants_tiers)
-    _emit_plan({"plan": describe_plan(found)}, output_format or ("rich" if sys.stdout.isatty() else "text"))
+    _emit_plan({"plan": describe_plan(found)}, _resolve_format(output_format))
 
 
 @models.command("pull")
@@ -875,11 +963,29 @@ def models_pull(name: str) -> None:
     from .models import pull
 
     path = pull(name)
-    click.echo(str(path))
+    _out(str(path))
+
+
+def _hold_closed_streams() -> None:
+    """Hold a closed fd 0, 1 or 2 on /dev/null.
+
+    Otherwise the next file opened (the cache, a result) would get that number, and anything
+    printed would land in it. `sys.stdout` stays None for a closed stdout, so `_out` still
+    refuses to drop a result there.
+    """
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            devnull = os.open(os.devnull, os.O_RDWR)
+            if devnull != fd:
+                os.dup2(devnull, fd)
+                os.close(devnull)
 
 
 def main() -> None:
     """Console-script entry point."""
+    _hold_closed_streams()
     cli(prog_name="wirebrief")
 
 

@@ -3,15 +3,22 @@ plain text for files and pipes."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # rich is imported by the functions that draw, not by `--help`
     from rich.console import RenderableType
+    from rich.text import Text
 
     from .pipeline import Brief
     from .summaries import Tier
 
-FORMATS = ("rich", "json", "markdown", "text")
+FORMATS = ("rich", "json", "markdown", "text", "html")
+#: How the Rich view lists findings: the overview, or every one.
+FINDINGS_VIEWS = ("summary", "all")
+#: Distinct findings the overview shows before pointing at the full list.
+TOP_FINDINGS = 5
+SEVERITY_RANK = {"error": 0, "warning": 1}
 
 
 def plural(count: int, noun: str) -> str:
@@ -43,11 +50,35 @@ def _route_note(brief: Brief) -> str | None:
     return None
 
 
+#: Engines in a reader's words, by the name an engine gives in its provenance.
+ENGINE_NAMES = {"ctranslate2": "CTranslate2", "torch": "transformers (torch)", "transformers": "transformers (torch)"}
+
+
+def precision(info: dict) -> str:
+    """The numbers a model ran in: torch reports a dtype, CTranslate2 a compute type."""
+    return str(info.get("dtype") or info.get("compute_type") or "unknown precision")
+
+
 def _models(brief: Brief) -> list[tuple[str, str]]:
     rows = []
     for role, info in brief.provenance.get("models", {}).items():
-        rows.append((role, f"{info.get('model')} ({info.get('device')}, {info.get('dtype')})"))
+        engine = ENGINE_NAMES.get(str(info.get("engine")), info.get("engine"))
+        via = f" via {engine}" if engine else ""
+        rows.append((role, f"{info.get('model')}{via} ({info.get('device')}, {precision(info)})"))
     return rows
+
+
+def time_split(timings: dict) -> str | None:
+    """'36.1 s (load 25.7 s, translate 6.3 s, summarise 3.1 s)', from a brief's timings."""
+    total = timings.get("total_seconds")
+    if total is None:
+        return None
+    parts = [
+        f"{label} {timings[key]:.1f} s"
+        for label, key in (("load", "load_seconds"), ("translate", "translate_seconds"), ("summarise", "summarise_seconds"))
+        if timings.get(key)
+    ]
+    return f"{total:.1f} s" + (f" ({', '.join(parts)})" if parts else "")
 
 
 def _header_rows(brief: Brief) -> list[tuple[str, str]]:
@@ -69,9 +100,9 @@ def _header_rows(brief: Brief) -> list[tuple[str, str]]:
     if meta.dateline:
         rows.append(("Dateline", meta.dateline))
     rows += [(f"{role.capitalize()} model", text) for role, text in _models(brief)]
-    seconds = brief.provenance.get("timings", {}).get("total_seconds")
+    seconds = time_split(brief.provenance.get("timings", {}))
     if seconds is not None:
-        rows.append(("Time", f"{seconds:.1f} s"))
+        rows.append(("Time", seconds))
     return rows
 
 
@@ -87,6 +118,94 @@ def finding_line(finding) -> str:
     return f"{finding.severity}: {finding.kind}{place}: {finding.detail}"
 
 
+def place(finding) -> str:
+    """Where a finding is, shortly: a tier's name, or ¶paragraph and sentence, 1-based."""
+    if finding.tier:
+        return finding.tier
+    if finding.paragraph is None:
+        return "-"
+    return f"¶{finding.paragraph + 1}" + (f" s{finding.sentence + 1}" if finding.sentence is not None else "")
+
+
+@dataclass(frozen=True)
+class FindingGroup:
+    """Findings that say the same thing (severity, kind, detail) in one or more places."""
+
+    severity: str
+    kind: str
+    detail: str
+    places: tuple[str, ...]
+
+    @property
+    def count(self) -> int:
+        return len(self.places)
+
+
+def group_findings(findings) -> list[FindingGroup]:
+    """Repeats collapsed, most serious first: errors before warnings, then the most repeated,
+    then in the order of the article."""
+    groups: dict[tuple[str, str, str], list[str]] = {}
+    for finding in findings:
+        groups.setdefault((finding.severity, finding.kind, finding.detail), []).append(place(finding))
+    ordered = sorted(groups.items(), key=lambda item: (SEVERITY_RANK.get(item[0][0], 2), -len(item[1])))
+    return [FindingGroup(severity, kind, detail, tuple(places)) for (severity, kind, detail), places in ordered]
+
+
+def severity_counts(findings) -> dict[str, dict[str, int]]:
+    """{kind: {"error": n, "warning": n}}, kinds with the most errors first."""
+    counts: dict[str, dict[str, int]] = {}
+    for finding in findings:
+        row = counts.setdefault(finding.kind, {"error": 0, "warning": 0})
+        row[finding.severity] = row.get(finding.severity, 0) + 1
+    return dict(sorted(counts.items(), key=lambda item: (-item[1]["error"], -item[1]["warning"], item[0])))
+
+
+def findings_title(findings) -> str:
+    errors = sum(1 for finding in findings if finding.severity == "error")
+    return f"{plural(len(findings), 'finding')} ({plural(errors, 'error')}, {plural(len(findings) - errors, 'warning')})"
+
+
+def _places(places: tuple[str, ...], shown: int = 4) -> str:
+    text = ", ".join(places[:shown])
+    return text + (f" +{len(places) - shown}" if len(places) > shown else "")
+
+
+def checks_overview(findings, *, title: str, most: int = TOP_FINDINGS) -> RenderableType:
+    """The compact Checks panel: counts by kind and severity, then the few most serious
+    findings with repeats collapsed, and how to see them all."""
+    from rich.console import Group
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
+
+    if not findings:
+        return Panel(Text("no findings", style="green"), title=title, title_align="left", border_style="green")
+    counts = Table(show_header=True, header_style="bold", box=None, padding=(0, 2))
+    counts.add_column("Kind")
+    counts.add_column("Errors", justify="right")
+    counts.add_column("Warnings", justify="right")
+    for kind, row in severity_counts(findings).items():
+        counts.add_row(Text(kind), Text(str(row["error"]), style="red" if row["error"] else "dim"),
+                       Text(str(row["warning"]), style="yellow" if row["warning"] else "dim"))
+    groups = group_findings(findings)
+    top = Table(show_header=False, box=None, padding=(0, 1), expand=True)
+    top.add_column(no_wrap=True)
+    top.add_column(no_wrap=True, justify="right")
+    top.add_column(ratio=1)
+    for group in groups[:most]:
+        style = "red" if group.severity == "error" else "yellow"
+        detail = Text(f"{group.kind}: ", style="bold").append(group.detail, style="")
+        detail.append(f"  {_places(group.places)}", style="dim")
+        top.add_row(Text(group.severity, style=style), Text(f"×{group.count}" if group.count > 1 else ""), detail)
+    parts: list[RenderableType] = [counts, Text(""), Text(f"Most serious ({min(most, len(groups))} of "
+                                                        f"{plural(len(groups), 'distinct finding')}):", style="bold"), top]
+    if len(groups) > most:
+        parts.append(Text(f"All {len(findings)}: --findings all, or --format json / markdown. "
+                          "Flagged sentences are marked in the translation below.", style="dim"))
+    style = "red" if any(group.severity == "error" for group in groups) else "yellow"
+    return Panel(Group(*parts), title=title, title_align="left", border_style=style)
+
+
 def findings_panel(findings, *, title: str) -> RenderableType:
     """The Checks panel: each finding, where it is, and its sentence with its translation."""
     from rich.panel import Panel
@@ -100,10 +219,7 @@ def findings_panel(findings, *, title: str) -> RenderableType:
     checks.add_column("Where", no_wrap=True)
     checks.add_column("Finding")
     for finding in findings:
-        where = finding.tier or (
-            f"¶{finding.paragraph + 1}" + (f" s{finding.sentence + 1}" if finding.sentence is not None else "")
-            if finding.paragraph is not None else "-"
-        )
+        where = place(finding)
         # Text, not markup: an article's own square brackets must print as they are.
         detail = Text(finding.detail)
         if finding.source:
@@ -167,8 +283,48 @@ def to_markdown(brief: Brief, *, side_by_side: bool = False) -> str:
 # Rich
 
 
-def to_rich(brief: Brief, *, side_by_side: bool = False) -> list[RenderableType]:
-    """The terminal view: header, tiers shortest first, checks, then the translation."""
+def flagged_sentences(findings) -> dict[tuple[int, int], str]:
+    """{(paragraph, sentence): the worst severity of its findings}, for marking them in place."""
+    flagged: dict[tuple[int, int], str] = {}
+    for finding in findings:
+        if finding.paragraph is None or finding.sentence is None or finding.tier:
+            continue
+        where = (finding.paragraph, finding.sentence)
+        if SEVERITY_RANK.get(finding.severity, 2) < SEVERITY_RANK.get(flagged.get(where, ""), 2):
+            flagged[where] = finding.severity
+    return flagged
+
+
+#: How a flagged sentence is marked in the Rich translation: its style and the mark after it.
+MARKS = {"error": ("underline red", " ◆"), "warning": ("underline yellow", " ◇")}
+
+
+def _marked_translation(paragraph, flagged: dict[tuple[int, int], str], base_style: str) -> Text:
+    """A paragraph's translation, exactly as `paragraph.translation` reads, with each flagged
+    sentence underlined and marked."""
+    from rich.text import Text
+
+    text = Text(style=base_style)
+    first = True
+    for number, sentence in enumerate(paragraph.sentences):
+        if not sentence.translation:
+            continue
+        if not first:
+            text.append(" ")
+        first = False
+        severity = flagged.get((paragraph.index, number))
+        if severity is None:
+            text.append(sentence.translation)
+            continue
+        style, mark = MARKS[severity]
+        text.append(sentence.translation, style=style)
+        text.append(mark, style=style.split()[-1])
+    return text
+
+
+def to_rich(brief: Brief, *, side_by_side: bool = False, findings: str = "summary") -> list[RenderableType]:
+    """The terminal view: header, tiers shortest first, a compact checks overview (every
+    finding with ``findings="all"``), then the translation with flagged sentences marked."""
     from rich.panel import Panel
     from rich.table import Table
     from rich.text import Text
@@ -177,7 +333,7 @@ def to_rich(brief: Brief, *, side_by_side: bool = False) -> list[RenderableType]
     header.add_column(style="bold cyan", no_wrap=True)
     header.add_column()
     for label, value in _header_rows(brief):
-        header.add_row(label, value)
+        header.add_row(label, Text(value))
     parts: list[RenderableType] = [Panel(header, title="wirebrief", title_align="left", border_style="cyan")]
 
     for tier in brief.summaries.tiers if brief.summaries else ():
@@ -190,24 +346,28 @@ def to_rich(brief: Brief, *, side_by_side: bool = False) -> list[RenderableType]
         parts.append(Panel(body, title=tier_title(tier.name), title_align="left", border_style="green"))
 
     if brief.findings:
-        parts.append(findings_panel(brief.findings, title=f"Checks: {plural(len(brief.findings), 'finding')}"))
+        title = f"Checks: {findings_title(brief.findings)}"
+        parts.append(findings_panel(brief.findings, title=title) if findings == "all"
+                     else checks_overview(brief.findings, title=title))
     elif brief.translated:
         parts.append(Panel(Text("no findings", style="green"), title="Checks", title_align="left", border_style="green"))
 
     if brief.translated:
+        flagged = flagged_sentences(brief.findings)
+        legend = " (◆ error, ◇ warning: flagged by the checks)" if flagged else ""
         if side_by_side:
-            table = Table(show_header=True, header_style="bold", expand=True, show_lines=True)
+            table = Table(show_header=True, header_style="bold", expand=True, show_lines=True, title=legend.strip(" ()") or None)
             table.add_column(f"Source ({brief.source_language})", ratio=1)
             table.add_column(f"Translation ({brief.target_language})", ratio=1)
             for paragraph in brief.paragraphs:
                 style = "bold" if paragraph.kind == "heading" else ""
-                table.add_row(Text(paragraph.source, style=style), Text(paragraph.translation, style=style))
+                table.add_row(Text(paragraph.source, style=style), _marked_translation(paragraph, flagged, style))
             parts.append(table)
         else:
             body = Text()
             for number, paragraph in enumerate(brief.paragraphs):
                 if number:
                     body.append("\n\n")
-                body.append(paragraph.translation, style="bold" if paragraph.kind == "heading" else "")
-            parts.append(Panel(body, title="Translation", title_align="left"))
+                body.append(_marked_translation(paragraph, flagged, "bold" if paragraph.kind == "heading" else ""))
+            parts.append(Panel(body, title=f"Translation{legend}", title_align="left"))
     return parts

@@ -1,0 +1,128 @@
+"""Standard output under real pipes, a full disk and a closed descriptor.
+
+Every result goes out whole or the command says why: a reader that went away ends the run
+with 141 and nothing more on stderr, a full disk or a closed stdout is one line and exit 10,
+never an exit 0 with part of the result.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from wirebrief.errors import EXIT_BROKEN_PIPE, OutputError
+
+PIPE_CAPACITY = 65536  # Linux's default; outputs below are checked to be several times larger
+
+
+def wirebrief(*args: str, **options) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "wirebrief", *args], timeout=300, **options)
+
+
+@pytest.fixture(scope="module")
+def big_pair(tmp_path_factory) -> tuple[Path, Path]:
+    """A source and a translation that drops every number: `check` then prints a large result."""
+    folder = tmp_path_factory.mktemp("pair")
+    source, translation = folder / "bron.txt", folder / "vertaling.txt"
+    source.write_text(
+        "\n\n".join(f"In het jaar {2000 + n % 25} woonden er {1000 + n} mensen in dorp nummer {n}." for n in range(700)),
+        encoding="utf-8",
+    )
+    translation.write_text("\n\n".join("In that year people lived in the village." for _ in range(700)), encoding="utf-8")
+    return source, translation
+
+
+def _small_commands(tmp_path: Path) -> list[list[str]]:
+    article = tmp_path / "artikel.txt"
+    article.write_text("De minister sprak dinsdag in Brussel over de plannen van het kabinet voor de komende jaren.\n",
+                       encoding="utf-8")
+    return [
+        ["check", str(article), str(article), "--format", "json", "--fail-on", "never"],
+        ["check", str(article), str(article), "--format", "rich", "--fail-on", "never"],
+        ["detect", str(article), "--format", "text"],
+        ["prompts", "list", "--format", "json"],
+        ["prompts", "show", "headline"],
+        ["models", "plan", "--source-lang", "de", "--format", "rich"],
+        ["brief", str(article), "--dry-run", "--format", "json"],
+    ]
+
+
+def test_a_reader_gone_before_the_first_write_gives_141_for_every_command(tmp_path):
+    for args in _small_commands(tmp_path):
+        read, write = os.pipe()
+        os.close(read)  # `| true`: nobody will ever read
+        result = wirebrief(*args, stdout=write, stderr=subprocess.PIPE, text=True)
+        os.close(write)
+        assert (result.returncode, result.stderr) == (EXIT_BROKEN_PIPE, ""), args
+
+
+def _read_once_then_close(read: int, got: list[bytes]) -> None:
+    got.append(os.read(read, 100))
+    os.close(read)
+
+
+def _through_a_reader_that_leaves(args: list[str]) -> tuple[subprocess.CompletedProcess, list[bytes]]:
+    read, write = os.pipe()
+    got: list[bytes] = []
+    reader = threading.Thread(target=_read_once_then_close, args=(read, got))
+    reader.start()
+    result = wirebrief(*args, stdout=write, stderr=subprocess.PIPE, text=True)
+    os.close(write)
+    reader.join()
+    return result, got
+
+
+@pytest.mark.parametrize("output_format", ["json", "text", "rich"])
+def test_a_reader_that_leaves_after_its_first_read_gives_141(big_pair, tmp_path, output_format):
+    args = ["check", *map(str, big_pair), "--format", output_format, "--fail-on", "never"]
+    whole = tmp_path / "whole"
+    with whole.open("wb") as out:
+        assert wirebrief(*args, stdout=out, stderr=subprocess.DEVNULL).returncode == 0
+    assert whole.stat().st_size > 2 * PIPE_CAPACITY  # the reader cannot have taken it all
+    result, got = _through_a_reader_that_leaves(args)
+    assert got and got[0]  # the reader did get the start
+    assert (result.returncode, result.stderr) == (EXIT_BROKEN_PIPE, "")
+
+
+def test_a_full_disk_is_one_line_and_exit_10_not_a_partial_success(big_pair):
+    with open("/dev/full", "wb") as full:
+        result = wirebrief("check", *map(str, big_pair), "--format", "json", "--fail-on", "never",
+                           stdout=full, stderr=subprocess.PIPE, text=True)
+    assert result.returncode == OutputError.exit_code
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("wirebrief: error: cannot write the result to standard output")
+    assert "No space left on device" in lines[0]
+
+
+def test_a_closed_stdout_is_one_line_and_exit_10(tmp_path):
+    article = tmp_path / "artikel.txt"
+    article.write_text("De minister sprak dinsdag in Brussel over de plannen van het kabinet.\n", encoding="utf-8")
+    result = subprocess.run(  # the shell's `>&-`: the program starts with no fd 1 at all
+        ["sh", "-c", 'exec "$0" -m wirebrief detect "$1" --format json >&-', sys.executable, str(article)],
+        stderr=subprocess.PIPE, text=True, timeout=120,
+    )
+    assert result.returncode == OutputError.exit_code
+    assert result.stderr.strip() == (
+        "wirebrief: error: standard output is closed: the result cannot be written (redirect it to a file or a pipe)"
+    )
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("output_format", ["json", "rich", "markdown"])
+def test_brief_to_a_reader_that_leaves_gives_141(tiny_models, example_path, tmp_path, output_format):
+    flags = ["--translation-model", str(tiny_models["translation"]), "--summary-model", str(tiny_models["summary"]),
+             "--num-beams", "1", "--device", "cpu", "--engine", "torch", "--cache", str(tmp_path.parent / "pipes.sqlite3"),
+             "--findings", "all"]
+    args = ["brief", str(example_path), "--format", output_format, *flags]
+    whole = tmp_path / "whole"
+    with whole.open("wb") as out:
+        assert wirebrief(*args, stdout=out, stderr=subprocess.DEVNULL).returncode == 0
+    if whole.stat().st_size <= 4 * PIPE_CAPACITY:
+        pytest.fail(f"the {output_format} brief ({whole.stat().st_size} bytes) is too small to test a reader leaving")
+    result, _ = _through_a_reader_that_leaves(args)
+    assert (result.returncode, result.stderr) == (EXIT_BROKEN_PIPE, "")
