@@ -7,7 +7,8 @@ from pathlib import Path
 
 from wirebrief.errors import EXIT_CODES
 
-README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def test_readme_lists_exactly_the_exit_codes_the_cli_uses():
@@ -16,8 +17,31 @@ def test_readme_lists_exactly_the_exit_codes_the_cli_uses():
     assert documented == set(EXIT_CODES)
 
 
-def test_readme_test_command_is_what_ci_runs():
-    ci = (Path(__file__).resolve().parents[1] / ".ci" / "run").read_text()
-    assert "python -m pytest" in README.splitlines()[7]
-    assert "pip install torch==2.13.0 -e '.[test]'" in README and "torch==2.13.0 -e '.[test]'" in ci
-    assert ci.rstrip().endswith("python -m pytest")
+def _readme_commands() -> list[str]:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("readme_commands", ROOT / "scripts" / "readme_commands.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.readme_commands(README)
+
+
+def test_readme_opens_with_the_two_set_up_commands():
+    main_job, tests = _readme_commands()
+    # Both are on the README's first lines, as a new user meets them.
+    head = README.splitlines()[:10]
+    assert main_job in head and tests in head
+    for command in (main_job, tests):
+        assert command.startswith("python3 -m venv .venv && . .venv/bin/activate && pip install torch==2.13.0 -e ")
+    assert "wirebrief brief examples/article-nl-2025-02.txt" in main_job
+    assert tests.endswith("&& python -m pytest")
+
+
+def test_ci_runs_the_readmes_commands_not_a_copy_of_them():
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "python3 scripts/readme_commands.py" in ci
+    # No install or test command of its own that could drift from the README's, and no pip
+    # upgrade: the pip that `python3 -m venv` brings is the one a new user has.
+    assert "pip install" not in ci and "pytest" not in ci.replace("`browser`", "")
+    assert "--upgrade" not in ci
