@@ -116,10 +116,17 @@ def test_evaluation_meets_its_aims():
     assert set(report.planted) >= {
         "number_mismatch", "number_format", "name_missing", "quote_missing", "untranslated", "loop",
         "omission", "addition", "glossary", "summary_number", "summary_name", "summary_quote",
+        "negation", "date_mismatch", "unit_mismatch", "unit_missing", "direction_mismatch",
+        "summary_negation", "summary_direction", "summary_date",
     }
+    # The meaning checks' cases: at least 80, as many correct ones as planted errors per kind.
+    meaning = [case for case in module.read_cases(ROOT / "tests" / "data" / "checks" / "meaning.tsv", 3)]
+    meaning += module.read_cases(ROOT / "tests" / "data" / "checks" / "meaning-summaries.tsv", 4)
+    assert len(meaning) >= 80 and sum(not case.expected for case in meaning) >= sum(bool(case.expected) for case in meaning)
     missed = [(case.where, kind) for case, kind, _ in report.misses]
     assert missed == [], "every planted error is found"
     assert report.false_positive_rate <= 1 / 20, [case.where for case, _ in report.false_positives]
+    assert report.false_error_rate <= 1 / 20, [case.where for case, _ in report.false_errors]
 
 
 # --------------------------------------------------------------------------------------------

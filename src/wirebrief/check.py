@@ -26,13 +26,26 @@ name_missing        error     a name of the source is not in the translation in 
                               (warning: the translation spells it nearly the same)
 quote_missing       error     a quote in the source is not a quote in the translation
 glossary            error     a glossary term is not translated as the glossary requires
+negation            error     a negation on one side and none on the other
+date_mismatch       error     a weekday, month, year, relative day or date replaced by another
+unit_mismatch       error     a number's unit changed (warning: converted, 30 km as 18.6 miles)
+unit_missing        warning   a number kept its value but lost its unit
+direction_mismatch  error     a rise on one side, a fall on the other
 summary_number      error     a tier has a number that is nowhere in the article
 summary_name        error     a tier has a name that is nowhere in the article
 summary_quote       error     a tier quotes words that are not in the translation
+summary_negation    error     a tier negates what the sentence it draws on does not, or the reverse
+summary_direction   error     a tier has a rise where the sentence it draws on has a fall, or the reverse
+summary_date        error     a tier has a date that is nowhere in the article, where its sentence has another
 empty_tier          error     a tier came out empty
 tier_trimmed        warning   a tier was cut to its length budget
 tier_short          warning   a list tier has fewer items than its minimum
 ==================  ========  ==============================================================
+
+A finding's `source` and `target` are its sentence and translation, cut to an excerpt of at most
+`EXCERPT_CHARS` around the words it is about where they are longer; a sentence's findings of one
+kind beyond `FINDINGS_PER_KIND` are counted in one more. The meaning checks (negation, dates,
+units, direction) read word lists per language (`wirebrief.meaning`).
 
 `check_texts` checks a translation made anywhere against its source; `check_translation` and
 `check_summaries` check a brief; `fails` turns findings into a pass or fail.
@@ -45,13 +58,16 @@ import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from decimal import Decimal
 from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Literal
 
+from . import meaning
 from .align import align
 from .glossary import Glossary, Searchable, contains_form, fold, known_names
-from .names import Translation, capitalised_inside, find_names, invented_names, kept, new_names
+from .meaning import Flip, lexicon, reads_meaning
+from .names import Translation, capitalised_inside, find_names, function_words, invented_names, kept, new_names
 from .numbers import Quantity, compare_numbers, extract_numbers, same_quantity
 from .quotes import find_quotes, normalise_quote
 from .summaries import Summaries
@@ -244,9 +260,17 @@ def check_sentence(
     if loop:
         findings.append(where.finding("loop", "error", f"the translation repeats {loop!r} in a loop"))
     findings += _length(source, target, skip_addition=bool(loop), where=where)
+    converted: set[Decimal] = set()
     if reads_numbers_and_names(context.source_lang, context.target_lang):
-        findings += _numbers(source, target, context, where)
+        source_numbers = extract_numbers(source, context.source_lang)
+        target_numbers = extract_numbers(target, context.target_lang)
+        if reads_meaning(context.source_lang, context.target_lang):
+            unit_findings, converted = _units(source, target, context, where, target_numbers)
+            findings += unit_findings
+        findings += _numbers(source, target, context, where, (source_numbers, target_numbers), converted)
         findings += _names(source, target, context, where)
+    if reads_meaning(context.source_lang, context.target_lang):
+        findings += _meaning(source, target, context, where)
     findings += _quotes(source, target, where)
     findings += _glossary(source, target, context.glossary, where)
     return findings
@@ -320,10 +344,15 @@ def _length(source: str, target: str, *, skip_addition: bool, where: _Where) -> 
     return []
 
 
-def _numbers(source: str, target: str, context: Context, where: _Where) -> list[Finding]:
-    mismatches = compare_numbers(
-        extract_numbers(source, context.source_lang), extract_numbers(target, context.target_lang), target
-    )
+def _numbers(
+    source: str, target: str, context: Context, where: _Where,
+    numbers: tuple[list[Quantity], list[Quantity]], converted: set[Decimal],
+) -> list[Finding]:
+    source_numbers, target_numbers = numbers
+    # A number the translation converted to another unit has its own finding (unit_mismatch).
+    mismatches = [
+        m for m in compare_numbers(source_numbers, target_numbers, target) if m.missing.value not in converted
+    ]
     kept_notation = [m for m in mismatches if m.kept_notation]
     changed = [m for m in mismatches if not m.kept_notation]
     findings = []
@@ -416,6 +445,46 @@ def _spelling_variant(name: str, others: Sequence[str]) -> str | None:
             if matcher.real_quick_ratio() >= _SPELLING_SIMILARITY and matcher.ratio() >= _SPELLING_SIMILARITY:
                 return candidate
     return None
+
+
+def _flip_findings(flips: Sequence[Flip], where: _Where) -> list[Finding]:
+    """The meaning checks' findings on a sentence, at most `FINDINGS_PER_KIND` of a kind one by
+    one (a long sentence's many units), the rest counted in one more."""
+    findings: list[Finding] = []
+    by_kind: dict[str, list[Flip]] = {}
+    for flip in flips:
+        by_kind.setdefault(flip.kind, []).append(flip)
+    for kind, group in by_kind.items():
+        for flip in group[:FINDINGS_PER_KIND]:
+            findings.append(where.finding(flip.kind, flip.severity, flip.detail, at=flip.at, target_at=flip.target_at))  # type: ignore[arg-type]
+        if len(group) > FINDINGS_PER_KIND:
+            rest = group[FINDINGS_PER_KIND:]
+            severity = "error" if any(flip.severity == "error" for flip in rest) else "warning"
+            findings.append(where.finding(
+                kind, severity, f"{len(rest)} more {kind} findings in this sentence, the first: {rest[0].detail}", at=rest[0].at,
+            ))
+    return findings
+
+
+def _units(
+    source: str, target: str, context: Context, where: _Where, target_numbers: Sequence[Quantity]
+) -> tuple[list[Finding], set[Decimal]]:
+    source_words, target_words = lexicon(context.source_lang), lexicon(context.target_lang)
+    assert source_words is not None and target_words is not None
+    flips, converted = meaning.units(source, target, source_words, target_words, [q.value for q in target_numbers])
+    return _flip_findings(flips, where), converted
+
+
+def _meaning(source: str, target: str, context: Context, where: _Where) -> list[Finding]:
+    """Negation, dates and direction (see `wirebrief.meaning`)."""
+    source_words, target_words = lexicon(context.source_lang), lexicon(context.target_lang)
+    assert source_words is not None and target_words is not None
+    flips = [
+        *meaning.negation(source, target, source_words, target_words),
+        *meaning.date_mismatch(source, target, source_words, target_words),
+        *meaning.direction(source, target, source_words, target_words),
+    ]
+    return _flip_findings(flips, where)
 
 
 def _quotes(source: str, target: str, where: _Where) -> list[Finding]:
@@ -542,6 +611,24 @@ def check_summaries(
     languages = (target_lang, source_lang) if source is not None else (target_lang,)
     if article is not None and summaries and reads_numbers_and_names(*languages):
         findings += _inventions(summaries, article, source, source_lang, target_lang, _known(glossary))
+    if article is not None and summaries and reads_meaning(target_lang):
+        findings += _summary_flips(summaries, article, target_lang)
+    return findings
+
+
+def _summary_flips(summaries: Summaries, article: str, language: str) -> list[Finding]:
+    """A tier that says the opposite of the translation: negation, direction, dates."""
+    words = lexicon(language)
+    assert words is not None
+    read = meaning.Article.read(article, words, function_words(language))
+    findings = []
+    for tier in summaries.tiers:
+        for piece in tier.items if tier.items is not None else (tier.text,):
+            if piece.strip():
+                findings += [
+                    Finding(flip.kind, flip.severity, flip.detail, tier=tier.name, target=piece)  # type: ignore[arg-type]
+                    for flip in meaning.summary_flips(piece, read)
+                ]
     return findings
 
 

@@ -108,6 +108,7 @@ def function_words(language: str) -> frozenset[str]:
 _ABBREVIATION = re.compile(r"(?:^|[\s.(])(?:\w|dhr|mevr|mw|mr|dr|drs|prof|ir|ing|st|jr|sr|mrs|ms)\.$", re.IGNORECASE)
 
 
+_ELISION_BEFORE = re.compile(r"['’][stn]$")
 #: Characters before a full stop that `_ABBREVIATION` needs to see (its `^` cannot match
 #: inside a window this long, only at the text's start).
 _ABBREVIATION_REACH = 8
@@ -122,6 +123,9 @@ def _is_initial(text: str, start: int) -> bool:
         end -= 1
     if not end or text[end - 1] in _OPENERS:
         return True
+    if _ELISION_BEFORE.search(text[max(0, end - 3) : end]) and (end < 3 or not text[end - 3].isalnum()):
+        # "'s Morgens", "'t Is": the word after a sentence's elided article starts it.
+        return _is_initial(text, end - 2)
     before = text[max(0, end - _ABBREVIATION_REACH) : end]
     return before[-1] in ".!?…" and not _ABBREVIATION.search(before)
 

@@ -127,6 +127,26 @@ def _decimal(text: str, language: str) -> Decimal | None:
         return None
 
 
+def digits_pattern(language: str) -> str:
+    """A regex for a number in digits, with the language's separators ("nl" or "en")."""
+    return _DIGITS["nl" if language == "nl" else "en"]
+
+
+def read_decimal(text: str, language: str) -> Decimal | None:
+    """A number in digits read with the language's separators: "1.000,5" in Dutch is 1000.5."""
+    return _decimal(text, "nl" if language == "nl" else "en")
+
+
+def scale_factor(word: str, language: str, *, money: bool = False) -> int | None:
+    """What a scale word after a number multiplies it by ("miljoen", "bn"; "m" only in money),
+    or None if it is no scale word."""
+    scales = _SCALES["nl" if language == "nl" else "en"]
+    word = word.lower().rstrip(".")
+    if word in scales:
+        return scales[word]
+    return _MONEY_SCALES.get(word) if money and language != "nl" else None
+
+
 def _words_value(word: str, language: str) -> Decimal | None:
     """A single number word, a digit string or the article "a"/"an"/"een" as a value."""
     from text_to_num import text2num

@@ -20,6 +20,7 @@ _DOUBLE_CLOSE = "”»›"
 #: Dutch elisions after an apostrophe: 's (des), 't (het), 'n (een), 'k (ik), 'r.
 _ELISION = re.compile(r"['‘’](?:s|t|n|k|r|m|em|er|ie)\b|['‘’]\d")
 _WORD = re.compile(r"\S+")
+_MARKS = re.compile("[\"'“”„«»‹›‘’]")
 #: What may stand before an opening quote.
 _BEFORE_OPENING = "([:-–—"
 
@@ -69,7 +70,9 @@ def _opens(text: str, i: int, family: str) -> bool | None:
 def _scan(text: str, family: str) -> list[Quote]:
     quotes: list[Quote] = []
     open_at: int | None = None
-    for i in range(len(text)):
+    # Only quote marks can open or close a quote: the rest of the text is skipped over.
+    for mark in _MARKS.finditer(text):
+        i = mark.start()
         role = _opens(text, i, family)
         if role is None:
             continue
