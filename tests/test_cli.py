@@ -549,7 +549,7 @@ def test_the_spinner_counts_in_plain_words():
     assert line.strip() == ""  # nothing counted yet: no "0 texts"
     progress.advance(12)
     line = " ".join(str(cell) for cell in progress._progress.make_tasks_table(progress._progress.tasks).columns[2]._cells)
-    assert "12 done" in line
+    assert "12 model outputs" in line
 
 
 def test_batch_bar_and_closing_table_give_the_same_throughput():

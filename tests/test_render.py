@@ -291,6 +291,15 @@ def test_rich_overview_shows_the_most_serious_first_and_points_at_the_rest(brief
     assert "--findings all" in output
 
 
+def test_rich_overview_puts_a_meaning_flip_before_more_frequent_missing_names(brief):
+    from wirebrief.check import Finding
+
+    names = [Finding("name_missing", "error", "'Trump' is not in the translation", n, 0) for n in range(8)]
+    flip = Finding("negation", "error", "'niet' has no negation in the translation", 3, 1)
+    output = render_rich(replace(brief, findings=(*names, flip)))
+    assert output.index("'niet' has no negation") < output.index("'Trump' is not in the translation")
+
+
 def test_rich_findings_all_lists_every_finding(brief):
     from wirebrief.check import Finding
 

@@ -187,8 +187,9 @@ def _print_rich(*renderables: Any) -> None:
 
 
 class _RichProgress:
-    """A spinner on stderr with the stage and, once the model has produced some, how many of
-    the stage's outputs are done ("Translating: 35 sentences (nl → en)  12 done")."""
+    """A spinner on stderr with the stage and, once the model has produced some, how many
+    outputs it has made ("Translating: 35 sentences (nl → en)  12 model outputs"): more than
+    the sentences when long ones are cut into pieces or retried."""
 
     def __init__(self, console) -> None:
         from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -212,7 +213,7 @@ class _RichProgress:
     def advance(self, count: int) -> None:
         self._progress.advance(self._task, count)
         done = self._progress.tasks[0].completed
-        self._progress.update(self._task, done=f"{done:,.0f} done")
+        self._progress.update(self._task, done=f"{done:,.0f} model outputs")
 
 
 class _NoProgress:

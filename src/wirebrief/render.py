@@ -19,6 +19,13 @@ FINDINGS_VIEWS = ("summary", "all")
 #: Distinct findings the overview shows before pointing at the full list.
 TOP_FINDINGS = 5
 SEVERITY_RANK = {"error": 0, "warning": 1}
+#: Within a severity, the kinds a reader should see first: a translation that says the opposite
+#: or another number, then text lost or garbled, then what went missing. Unlisted kinds follow.
+KIND_RANK = {kind: rank for rank, kind in enumerate((
+    "negation", "direction_mismatch", "date_mismatch", "unit_mismatch", "number_mismatch", "role_swap",
+    "omission", "untranslated", "loop", "length_cap", "number_missing", "name_missing", "glossary",
+    "quote_missing",
+))}
 
 
 def plural(count: int, noun: str) -> str:
@@ -142,12 +149,13 @@ class FindingGroup:
 
 
 def group_findings(findings) -> list[FindingGroup]:
-    """Repeats collapsed, most serious first: errors before warnings, then the most repeated,
-    then in the order of the article."""
+    """Repeats collapsed, most serious first: errors before warnings, then by kind (`KIND_RANK`),
+    then the most repeated, then in the order of the article."""
     groups: dict[tuple[str, str, str], list[str]] = {}
     for finding in findings:
         groups.setdefault((finding.severity, finding.kind, finding.detail), []).append(place(finding))
-    ordered = sorted(groups.items(), key=lambda item: (SEVERITY_RANK.get(item[0][0], 2), -len(item[1])))
+    ordered = sorted(groups.items(), key=lambda item: (
+        SEVERITY_RANK.get(item[0][0], 2), KIND_RANK.get(item[0][1], len(KIND_RANK)), -len(item[1])))
     return [FindingGroup(severity, kind, detail, tuple(places)) for (severity, kind, detail), places in ordered]
 
 
