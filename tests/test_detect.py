@@ -225,3 +225,29 @@ def test_as_dict_shape(text: str):
     # Each shown score is rounded to 4 places, so allow that much per candidate.
     assert sum(scores) <= 1.0 + 0.00005 * len(scores)
     assert sum(p for _, p in found.candidates) <= 1.0 + 1e-6
+
+
+# --------------------------------------------------------------------------------------------
+# Long texts are judged on a sample
+
+
+def test_a_long_text_is_judged_on_slices_spread_over_it():
+    from wirebrief.detect import SAMPLE_CHARS, sample
+
+    dutch = "De gemeenteraad van Utrecht heeft het plan voor een autoluwe binnenstad van tafel gehaald. "
+    english = "The city council voted against the plan after a debate that lasted more than six hours. "
+    text = dutch * 3000 + english * 3000
+    taken = sample(text)
+    assert len(taken) <= SAMPLE_CHARS
+    assert taken.startswith(dutch) and taken.rstrip().endswith(english.strip())
+    words = set(text.split())
+    assert all(word in words for word in taken.split()), "slices begin and end on whole words"
+    found = detect(text)
+    assert {code for code, _ in found.candidates[:2]} == {"nl", "en"}
+
+
+def test_a_short_text_is_judged_whole():
+    from wirebrief.detect import sample
+
+    text = "Het kabinet is gevallen na een lange nacht van overleg."
+    assert sample(text) is text

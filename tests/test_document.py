@@ -296,3 +296,78 @@ def test_split_clause_cuts_one_long_token_in_the_middle():
 @pytest.mark.parametrize("text", ["a", ""])
 def test_split_clause_cannot_split_a_single_character(text):
     assert split_clause(text) is None
+
+
+# --------------------------------------------------------------------------------------------
+# Quote marks as the source wrote them, and sentences that join back to their paragraph
+
+HEINEN = (
+    'Het kabinet wil snel duidelijkheid. „We kunnen dit niet alleen regelen", zei Heinen. '
+    '„Dit is geen luxe, maar noodzaak." Daarna vertrok hij naar Brussel.'
+)
+
+
+@pytest.mark.parametrize("closing", ['"', "”", "“"])
+def test_dutch_quote_opened_low_keeps_its_marks(closing):
+    text = HEINEN.replace('"', closing)
+    assert split_sentences(text) == (
+        "Het kabinet wil snel duidelijkheid.",
+        f"„We kunnen dit niet alleen regelen{closing}, zei Heinen.",
+        f"„Dit is geen luxe, maar noodzaak.{closing}",
+        "Daarna vertrok hij naar Brussel.",
+    )
+
+
+def test_dutch_quotes_split_like_their_translation_so_check_finds_no_coverage_gap():
+    """`wirebrief check` counts sentences on both sides: a „..." quote read as one sentence
+    with the next gave a coverage error against a correct translation."""
+    from wirebrief.check import check_texts
+
+    translation = (
+        'The cabinet wants clarity soon. "We cannot arrange this alone," said Heinen. '
+        '"This is not a luxury, but a necessity." Then he left for Brussels.'
+    )
+    result = check_texts(HEINEN, translation, source_lang="nl", target_lang="en")
+    assert [finding for finding in result.findings if finding.kind == "coverage"] == []
+
+
+def test_a_quote_mark_pysbd_gives_the_next_sentence_stays_with_its_own():
+    assert split_sentences("Hij zei: „Nee.” Zij zei: „Ja!” Einde.") == ("Hij zei: „Nee.”", "Zij zei: „Ja!”", "Einde.")
+
+
+def test_example_sentences_join_back_to_each_paragraph_exactly(example):
+    for paragraph in example.paragraphs:
+        assert " ".join(paragraph.sentences) == paragraph.text, paragraph.index
+    for text in (HEINEN, HEINEN.replace('"', "”")):
+        assert " ".join(split_sentences(text)) == text
+
+
+def test_no_sentence_is_cut_inside_a_word():
+    text = "Het kostte 3.5 mln.Daarna niets meer. (Zie ook pagina 3.) Einde."
+    sentences = split_sentences(text)
+    assert " ".join(sentences) == text
+    assert all(not piece.startswith(("”", ")", ".")) for piece in sentences)
+
+
+def test_a_long_paragraph_is_read_in_windows_with_the_same_sentences(example, monkeypatch):
+    """pysbd's time grows with the square of a paragraph's length: long ones are read in
+    windows. Small windows here, so that many window edges fall inside sentences and quotes."""
+    import wirebrief.document as module
+
+    text = " ".join(p.text for p in example.paragraphs if p.kind == "paragraph")
+    whole = split_sentences(text)
+    monkeypatch.setattr(module, "_WINDOW", 900)
+    monkeypatch.setattr(module, "_MARGIN", 450)
+    windowed = split_sentences(text)
+    assert len(text) > 4 * 900
+    assert windowed == whole
+    assert " ".join(windowed) == text
+
+
+def test_a_long_sentence_without_punctuation_stays_one_sentence(monkeypatch):
+    import wirebrief.document as module
+
+    monkeypatch.setattr(module, "_WINDOW", 300)
+    monkeypatch.setattr(module, "_MARGIN", 60)
+    text = " ".join(f"woord{i}" for i in range(400))
+    assert split_sentences(text) == (text,)
