@@ -9,6 +9,7 @@ Word files are built here with python-docx; URLs are served by a real HTTP serve
 
 from __future__ import annotations
 
+import gzip
 import http.server
 import io
 import json
@@ -962,8 +963,44 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     return
                 self.wfile.write(body[start : start + 10])
                 self.wfile.flush()
+        elif route == "/trage-kop":
+            self.dribble_headers()
+        elif route == "/gzip":
+            self.send_encoded(gzip.compress(SHORT_HTML.encode()), "gzip")
+        elif route == "/gzip-bom":
+            self.send_encoded(gzip.compress(b"<p>" + bytes(24 * 1024 * 1024), compresslevel=9), "gzip")
+        elif route == "/gzip-afgebroken":
+            self.send_encoded(gzip.compress(SHORT_HTML.encode())[:-20], "gzip")
+        elif route == "/brotli":
+            self.send_encoded(b"\x8b\x03\x80geen tekst\x03", "br")
+        elif route == "/naar-ftp":
+            self.send_response(302)
+            self.send_header("Location", f"ftp://127.0.0.1:{self.server.ftp_port}/artikel.html")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
         else:
             self.send(404, b"<h1>Niet gevonden</h1>")
+
+    def send_encoded(self, body: bytes, encoding: str):
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Encoding", encoding)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def dribble_headers(self):
+        """A status line, then a header one byte every 0.05 s for 8 s: each read gets a byte
+        in time, only the whole exchange is slow (as a server seen holding a fetch past 200 s)."""
+        self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n")
+        self.wfile.flush()
+        for byte in b"X-Vulling: " + b"a" * 149:
+            if self.server.stop.wait(0.05):
+                return
+            self.wfile.write(bytes([byte]))
+            self.wfile.flush()
+        body = SHORT_HTML.encode()
+        self.wfile.write(b"\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
 
 
 class Server(http.server.ThreadingHTTPServer):
@@ -973,6 +1010,8 @@ class Server(http.server.ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), Handler)
         self.requests: list[str] = []
         self.stop = threading.Event()
+        #: A port where an FTP server could be: a redirect there must never be followed.
+        self.ftp_port = 0
 
     def handle_error(self, request, client_address):
         pass  # a client that gave up (timeout, too large) is what some tests do on purpose
@@ -1100,6 +1139,51 @@ def test_oversized_response_is_refused(server, path, expected):
     assert expected in str(error)
     # The same page is fine under the default limit: a fragment, read whole.
     assert [block.text for block in read_input(server.url(path)).blocks] == ["x" * 4993]
+
+
+def test_headers_sent_a_byte_at_a_time_stop_at_the_deadline(server):
+    """The deadline covers the whole exchange, headers included: each read gets a byte in
+    time, so only a deadline over the whole stops it (before, the fetch waited 8 s and went on)."""
+    started = time.monotonic()
+    error = fetch_error(server.url("/trage-kop"), timeout=1)
+    assert time.monotonic() - started < 5, "a hang check, with room for a busy machine"
+    assert "did not answer within 1 s" in str(error)
+
+
+def test_gzip_encoded_page_is_decompressed(server):
+    source = read_input(server.url("/gzip"))
+    assert source.input_format == "html" and texts(source, "paragraph") == SHORT_PARAGRAPHS
+
+
+def test_gzip_bomb_is_refused_at_the_size_limit(server):
+    """24 MiB of zeros sent as 24 KiB of gzip: decompression stops past the 10 MiB limit."""
+    error = fetch_error(server.url("/gzip-bom"))
+    assert "larger than the 10.0 MiB wirebrief fetches" in str(error)
+
+
+def test_gzip_cut_short_is_a_fetch_error(server):
+    error = fetch_error(server.url("/gzip-afgebroken"))
+    assert "compressed page" in str(error)
+
+
+def test_unknown_content_encoding_is_a_fetch_error(server):
+    error = fetch_error(server.url("/brotli"))
+    assert "encoded as br" in str(error)
+
+
+def test_redirect_to_ftp_is_refused_without_connecting(server):
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.settimeout(0.2)
+    server.ftp_port = listener.getsockname()[1]
+    try:
+        error = fetch_error(server.url("/naar-ftp"), timeout=2)
+        with pytest.raises(TimeoutError):
+            listener.accept()  # nothing came: the redirect was not followed
+    finally:
+        listener.close()
+    assert "redirects to ftp://" in str(error) and "not to a web address" in str(error)
 
 
 def test_connection_refused_is_a_fetch_error(closed_port):

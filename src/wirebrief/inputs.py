@@ -16,21 +16,23 @@ from __future__ import annotations
 
 import codecs
 import io
+import logging
 import re
-import time
 import zipfile
+import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from .document import ParagraphKind, decode, read_source
+from .document import ParagraphKind, check_article_size, check_input_size, decode, read_source, size_text
 from .errors import FetchError, InputError, UsageError
 
 InputFormat = Literal["text", "html", "markdown", "docx"]
 INPUT_FORMATS = ("auto", "text", "html", "markdown", "docx")
 
-#: Seconds to wait for a web server, per connection step and for the whole body.
+#: Seconds a download may take in all: connecting, the headers and the body.
 FETCH_TIMEOUT = 20.0
 #: The largest web page wirebrief downloads; news pages are well under 2 MiB.
 MAX_FETCH_BYTES = 10 * 1024 * 1024
@@ -117,7 +119,15 @@ def read_input(
         name, origin = source, "url"
     else:
         data, name = read_source(source)
+    # Here, not only in read_source: batch hands in what it read, and the limit is per input.
+    check_input_size(len(data), name)
     kind = input_format if input_format != "auto" else sniff(data, name, content_kind)
+    extracted = _extract(data, name, kind, charset=charset, url=url, origin=origin)
+    check_article_size(extracted.plain_text, name)
+    return extracted
+
+
+def _extract(data: bytes, name: str, kind: str, *, charset: str | None, url: str | None, origin: str) -> Source:
     if kind == "docx":
         return from_docx(data, name, origin=origin)
     text, encoding = _decode(data, name, charset, html=kind == "html")
@@ -214,7 +224,7 @@ def _zip_kind(data: bytes) -> str:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             return "docx" if "word/document.xml" in archive.namelist() else "zip"
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         return "broken"
 
 
@@ -255,66 +265,198 @@ def fetch(
 ) -> tuple[bytes, str, str | None, str]:
     """Download a page: (bytes, input kind, declared charset, final URL after redirects).
 
-    Refuses in offline mode, on a network failure or timeout, on an HTTP error, on a response
-    that is not a page of text, and on one larger than `max_bytes`: each with one clear line.
+    Refuses in offline mode, on a network failure, on an HTTP error, on a redirect away from
+    http(s), on a response that is not a page of text, on one larger than `max_bytes` (after
+    gzip decompression too), and when the whole exchange, headers included, takes longer than
+    `timeout` seconds: each with one clear line.
     """
     import http.client
-    import urllib.error
+
+    if offline:
+        raise FetchError(f"cannot fetch {url}: offline mode is on", hint="save the page and pass the file, or use --online")
+    with _Deadline(timeout) as deadline:
+        try:
+            return _download(url, deadline, max_bytes)
+        except (OSError, ValueError, http.client.HTTPException) as error:
+            if deadline.expired:
+                raise deadline.error(url) from None
+            raise _fetch_error(url, error, timeout) from None
+
+
+def _download(url: str, deadline: _Deadline, max_bytes: int) -> tuple[bytes, str, str | None, str]:
     import urllib.request
 
     from . import __version__
 
-    if offline:
-        raise FetchError(f"cannot fetch {url}: offline mode is on", hint="save the page and pass the file, or use --online")
     request = urllib.request.Request(
         url,
         headers={
             "User-Agent": f"wirebrief/{__version__} (news translation; +https://pypi.org/project/wirebrief/)",
             "Accept": "text/html,application/xhtml+xml,text/plain;q=0.9,text/markdown;q=0.9",
+            "Accept-Encoding": "gzip",
         },
     )
-    deadline = time.monotonic() + timeout
+    with _opener(deadline).open(request, timeout=deadline.seconds) as response:
+        # Headers cut off by the watchdog read as complete to http.client: only headers that
+        # came in time are an answer.
+        deadline.answered = not deadline.expired
+        content_type = response.headers.get_content_type()
+        kind = _FETCHABLE.get(content_type)
+        if kind is None:
+            raise FetchError(f"{url} is {content_type}, not a web page or text")
+        length = response.headers.get("Content-Length")
+        if length and length.isdigit() and int(length) > max_bytes:
+            raise FetchError(f"{url} is {size_text(int(length))}, more than the {size_text(max_bytes)} wirebrief fetches")
+        body = _body(response, url, deadline, max_bytes)
+        return body, kind, response.headers.get_content_charset(), response.geturl()
+
+
+def _body(response, url: str, deadline: _Deadline, max_bytes: int) -> bytes:  # response: http.client's
+    """The response's body, decompressed if the server gzipped it, refused past `max_bytes`
+    (sent or decompressed) and past the deadline."""
+    encoding = (response.headers.get("Content-Encoding") or "identity").strip().lower()
+    if encoding not in ("identity", "gzip", "x-gzip", "deflate"):
+        raise FetchError(f"{url} is sent encoded as {encoding}, which wirebrief cannot read")
+    # 47: a gzip or a zlib header, whichever the server wrote ("deflate" is often either).
+    inflater = zlib.decompressobj(47) if encoding != "identity" else None
+    chunks: list[bytes] = []
+    sent = received = 0
+    while not deadline.expired:
+        # read1 returns what has arrived, so a server that trickles bytes is still stopped at
+        # the deadline; between reads the deadline's watchdog closes the connection.
+        chunk = response.read1(65536)
+        if not chunk:
+            break
+        sent += len(chunk)
+        if inflater is not None:
+            chunk = _inflate(inflater, chunk, max_bytes - received, url)
+        received += len(chunk)
+        if sent > max_bytes or received > max_bytes:
+            raise FetchError(f"{url} is larger than the {size_text(max_bytes)} wirebrief fetches")
+        chunks.append(chunk)
+    if deadline.expired:
+        raise deadline.error(url)
+    if inflater is not None and not inflater.eof:
+        raise FetchError(f"{url}: the compressed page was cut short")
+    if inflater is not None and inflater.unused_data:  # a second gzip member: rare, never dropped
+        raise FetchError(f"{url}: the page is compressed in several parts, which wirebrief cannot read")
+    return b"".join(chunks)
+
+
+def _inflate(inflater, chunk: bytes, room: int, url: str) -> bytes:  # inflater: zlib's
+    """A chunk decompressed, never to more than one byte past `room` (what a bomb would need)."""
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            content_type = response.headers.get_content_type()
-            kind = _FETCHABLE.get(content_type)
-            if kind is None:
-                raise FetchError(f"{url} is {content_type}, not a web page or text")
-            length = response.headers.get("Content-Length")
-            if length and length.isdigit() and int(length) > max_bytes:
-                raise FetchError(f"{url} is {_size(int(length))}, more than the {_size(max_bytes)} wirebrief fetches")
-            chunks: list[bytes] = []
-            received = 0
-            while True:
-                if time.monotonic() > deadline:
-                    raise FetchError(f"{url} did not finish within {timeout:g} s")
-                # read1 returns what has arrived, so a server that trickles bytes is still
-                # stopped at the deadline; each wait is bounded by the socket timeout.
-                chunk = response.read1(65536)
-                if not chunk:
-                    break
-                received += len(chunk)
-                if received > max_bytes:
-                    raise FetchError(f"{url} is larger than the {_size(max_bytes)} wirebrief fetches")
-                chunks.append(chunk)
-            return b"".join(chunks), kind, response.headers.get_content_charset(), response.geturl()
-    except urllib.error.HTTPError as error:
-        raise FetchError(f"{url}: HTTP {error.code} {error.reason}") from None
-    except urllib.error.URLError as error:
-        reason = error.reason
-        if isinstance(reason, TimeoutError):
-            raise FetchError(f"{url} did not answer within {timeout:g} s") from None
-        raise FetchError(f"cannot reach {url}: {reason}") from None
-    except TimeoutError:
-        raise FetchError(f"{url} did not answer within {timeout:g} s") from None
-    except OSError as error:
-        raise FetchError(f"cannot fetch {url}: {error.strerror or error}") from None
-    except (ValueError, http.client.HTTPException) as error:  # a malformed URL, a broken response
-        raise FetchError(f"cannot fetch {url}: {' '.join(str(error).split()) or type(error).__name__}") from None
+        return inflater.decompress(chunk, max(room, 0) + 1)
+    except zlib.error as error:
+        raise FetchError(f"{url}: the compressed page cannot be read ({error})") from None
 
 
-def _size(count: int) -> str:
-    return f"{count / 1024 / 1024:.1f} MiB" if count >= 1024 * 1024 else f"{count / 1024:.0f} KiB"
+def _fetch_error(url: str, error: Exception, timeout: float) -> FetchError:
+    import urllib.error
+
+    if isinstance(error, urllib.error.HTTPError):
+        return FetchError(f"{url}: HTTP {error.code} {error.reason}")
+    if isinstance(error, urllib.error.URLError):
+        if isinstance(error.reason, TimeoutError):
+            return FetchError(f"{url} did not answer within {timeout:g} s")
+        return FetchError(f"cannot reach {url}: {error.reason}")
+    if isinstance(error, TimeoutError):
+        return FetchError(f"{url} did not answer within {timeout:g} s")
+    if isinstance(error, OSError) and error.strerror:
+        return FetchError(f"cannot fetch {url}: {error.strerror}")
+    # A malformed URL, a broken response.
+    return FetchError(f"cannot fetch {url}: {' '.join(str(error).split()) or type(error).__name__}")
+
+
+class _Deadline:
+    """A watchdog over one download: when its time is up it shuts every connection the
+    download opened, so that no read (headers sent a byte a second) waits any longer."""
+
+    def __init__(self, seconds: float) -> None:
+        import threading
+
+        self.seconds = seconds
+        self.expired = False
+        #: Whether the headers had come in: what the error then says.
+        self.answered = False
+        self._sockets: list = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Deadline:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._timer.cancel()
+
+    def error(self, url: str) -> FetchError:
+        return FetchError(f"{url} did not {'finish' if self.answered else 'answer'} within {self.seconds:g} s")
+
+    def watch(self, sock) -> None:
+        with self._lock:
+            self._sockets.append(sock)
+            expired = self.expired
+        if expired:
+            _shut(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _shut(sock)
+
+
+def _shut(sock) -> None:
+    import socket
+
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # already closed by the other side: nothing left to stop
+
+
+def _opener(deadline: _Deadline):  # -> urllib.request.OpenerDirector
+    """http(s) only (no ftp, file or data, not even by a redirect), each connection watched."""
+    import urllib.request
+
+    class Watched:
+        def do_open(self, http_class, request, **kwargs):
+            def connection(host, **args):
+                conn = http_class(host, **args)
+                create = conn._create_connection  # how http.client opens its socket, TLS or not
+
+                def create_watched(*a, **k):
+                    sock = create(*a, **k)
+                    deadline.watch(sock)
+                    return sock
+
+                conn._create_connection = create_watched
+                return conn
+
+            return super().do_open(connection, request, **kwargs)
+
+    class Plain(Watched, urllib.request.HTTPHandler):
+        pass
+
+    class Secure(Watched, urllib.request.HTTPSHandler):
+        pass
+
+    class Redirects(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, request, fp, code, msg, headers, newurl):
+            if not is_url(newurl):
+                raise FetchError(f"{request.full_url} redirects to {newurl}, not to a web address (http or https)")
+            return super().redirect_request(request, fp, code, msg, headers, newurl)
+
+    opener = urllib.request.OpenerDirector()
+    for handler in (
+        urllib.request.ProxyHandler(), urllib.request.UnknownHandler(), Plain(), Secure(), Redirects(),
+        urllib.request.HTTPDefaultErrorHandler(), urllib.request.HTTPErrorProcessor(),
+    ):  # fmt: skip
+        opener.add_handler(handler)
+    return opener
 
 
 # --------------------------------------------------------------------------------------------
@@ -359,7 +501,7 @@ def from_html(html: str, name: str, *, url: str | None = None, encoding: str = "
             hint="the page may be an index or need JavaScript; save the article text and pass that",
         )
     title = _clean(extracted.title)
-    if title and not any(_same(block.text, title) for block in blocks if block.kind == "heading"):
+    if title and not _has_title(blocks, title):
         # The page's headline sits outside the extracted body: put it first, so it is briefed too.
         blocks.insert(0, Block("heading", title))
     return Source(
@@ -379,16 +521,42 @@ def _extract_html(html: str, name: str, url: str | None):  # -> trafilatura's Do
     if _GAP not in html:
         html = _DOUBLE_BREAK.sub(r"\1" + _GAP, html)
     try:
-        return trafilatura.bare_extraction(
-            html, url=url, with_metadata=True, include_comments=False, include_tables=True,
-            include_formatting=False, include_links=False, include_images=False,
-            # Only a date the page states for the article: the wider search takes any year on
-            # the page, so a "© 2019" footer would date an undated article 1 January 2019.
-            date_extraction_params={"extensive_search": False, "original_date": True},
-        )  # fmt: skip
+        with _libraries_quiet():
+            return trafilatura.bare_extraction(
+                html, url=url, with_metadata=True, include_comments=False, include_tables=True,
+                include_formatting=False, include_links=False, include_images=False,
+                # Only a date the page states for the article: the wider search takes any year on
+                # the page, so a "© 2019" footer would date an undated article 1 January 2019.
+                date_extraction_params={"extensive_search": False, "original_date": True},
+            )  # fmt: skip
     except Exception as error:  # noqa: BLE001 - lxml and htmldate assert on some broken markup
         reason = " ".join(str(error).split())[:120] or type(error).__name__
         raise InputError(f"{name} cannot be read as HTML ({reason})") from None
+
+
+#: The libraries that read a page for trafilatura. Their warnings ("discarding data: None") are
+#: about their own choices, not the article, and wirebrief says in one line what went wrong.
+_LIBRARY_LOGGERS = (
+    "trafilatura", "htmldate", "courlan", "justext", "readability", "lxml_html_clean", "charset_normalizer",
+)  # fmt: skip
+
+
+@contextmanager
+def _libraries_quiet() -> Iterator[None]:
+    """Silence the HTML libraries' logging for a while, unless wirebrief's own debugging is on
+    (`--debug`): then their reasons help, and they are shown."""
+    if logging.getLogger("wirebrief").isEnabledFor(logging.DEBUG):
+        yield
+        return
+    loggers = [logging.getLogger(name) for name in _LIBRARY_LOGGERS]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels):
+            logger.setLevel(level)
 
 
 #: HTML elements that start a new block of text, and those that hold none for a reader.
@@ -524,8 +692,16 @@ def _clean(value: str | None) -> str | None:
     return value or None
 
 
-def _same(a: str, b: str) -> bool:
-    return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
+def _has_title(blocks: list[Block], title: str) -> bool:
+    """Whether the text already holds its title, as a heading or as a paragraph (a bold line,
+    an HTML <h1> in Markdown), however its quotes, dashes, case or spaces are written: only
+    its letters and digits are compared, so that the title is not briefed twice."""
+    wanted = _letters(title)
+    return bool(wanted) and any(_letters(block.text) == wanted for block in blocks)
+
+
+def _letters(text: str) -> str:
+    return "".join(char for char in text.casefold() if char.isalnum())
 
 
 # --------------------------------------------------------------------------------------------
@@ -555,7 +731,7 @@ def from_markdown(text: str, name: str, *, encoding: str = "utf-8", origin: str 
     if not blocks:
         raise InputError(f"{name} has no text outside its Markdown markup")
     title = _clean(meta.get("title"))
-    if title and not any(_same(block.text, title) for block in blocks if block.kind == "heading"):
+    if title and not _has_title(blocks, title):
         blocks.insert(0, Block("heading", title))
     return Source(
         name=name, input_format="markdown", encoding=encoding, blocks=tuple(blocks), title=title,
@@ -598,8 +774,23 @@ def _meta_value(value: str, lines: list[str]) -> str:
         return " ".join(" ".join(lines).split())
     items = [line for line in lines if line]
     if not value and items and all(line.startswith("-") for line in items):
-        return ", ".join(item[1:].strip().strip("\"'") for item in items)
-    return " ".join(" ".join([value, *lines]).split()).strip("\"'")
+        return ", ".join(_unquote(item[1:].strip()) for item in items)
+    return _unquote(" ".join(" ".join([value, *lines]).split()))
+
+
+def _unquote(value: str) -> str:
+    """A YAML scalar's text: quotes taken off and escapes read (`"Het \\"plan\\""`, `'z''n'`);
+    an unquoted value keeps every character, a leading apostrophe ('t Hoogt) too."""
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        import json
+
+        try:
+            return str(json.loads(value))  # YAML's double-quoted escapes include JSON's
+        except ValueError:
+            return value[1:-1]
+    if len(value) >= 2 and value[0] == value[-1] == "'":
+        return value[1:-1].replace("''", "'")
+    return value
 
 
 def _markdown_blocks(tokens) -> list[Block]:  # tokens: markdown-it's block tokens
@@ -707,13 +898,79 @@ def from_docx(data: bytes, name: str, *, origin: str = "file") -> Source:
     except ImportError:  # pragma: no cover - a dependency, but say what to do if it is gone
         raise InputError(f"{name} is a Word document and python-docx is not installed", hint="pip install python-docx") from None
     try:
-        return _docx_source(docx.Document(io.BytesIO(data)), name, origin)
+        package = _bounded_package(data, name)
+        return _docx_source(docx.Document(io.BytesIO(package)), name, origin)
     except InputError:
         raise
-    except (PackageNotFoundError, KeyError, ValueError, AttributeError, zipfile.BadZipFile, SyntaxError) as error:
+    except (RuntimeError, NotImplementedError) as error:  # zipfile: encrypted, or an unknown compression
+        reason = " ".join(str(error).split())[:120]
+        raise InputError(f"{name} is a Word file wirebrief cannot unpack ({reason})") from None
+    except (
+        PackageNotFoundError, KeyError, ValueError, AttributeError, SyntaxError, EOFError, OSError,
+        zipfile.BadZipFile, zlib.error,
+    ) as error:  # fmt: skip
         # lxml's XMLSyntaxError is a SyntaxError; a wrong root element shows as AttributeError.
         reason = " ".join(str(error).split())[:120] or type(error).__name__
         raise InputError(f"{name} is not a readable Word document ({reason})") from None
+
+
+#: What a Word file may unpack to: all its parts together, and its number of parts. A long
+#: article's document.xml is a few MiB; photos are stored as they are, not compressed further.
+MAX_DOCX_UNPACKED_BYTES = 64 * 1024 * 1024
+MAX_DOCX_PARTS = 10_000
+#: The most a part of 1 MiB or more may shrink when zipped. Word's XML packs about 10 to 1;
+#: a zip bomb (a run of zeros) packs 1,000 to 1.
+MAX_DOCX_RATIO = 100
+_RATIO_FROM = 1024 * 1024
+
+
+def _bounded_package(data: bytes, name: str) -> bytes:
+    """The Word file's parts checked against the limits, re-packed unzipped for python-docx.
+
+    Declared sizes and ratios are checked before anything is unpacked, and each part is read
+    with a limit, so a header that lies about a part's size unpacks no more than the limit.
+    """
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        parts = archive.infolist()
+        if len(parts) > MAX_DOCX_PARTS:
+            raise InputError(
+                f"{name} is a ZIP of {len(parts):,} parts, more than the {MAX_DOCX_PARTS:,} a Word file may have"
+            )
+        _check_declared(parts, name)
+        names = [part.filename for part in parts]
+        if len(set(names)) < len(names):
+            raise InputError(f"{name} is a damaged Word file: two of its parts have the same name")
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as package:
+            for part in parts:
+                package.writestr(part.filename, _read_part(archive, part, name))
+    return out.getvalue()
+
+
+def _check_declared(parts: list[zipfile.ZipInfo], name: str) -> None:
+    total = sum(part.file_size for part in parts)
+    if total > MAX_DOCX_UNPACKED_BYTES:
+        raise InputError(
+            f"{name} unpacks to {size_text(total)}, more than the {size_text(MAX_DOCX_UNPACKED_BYTES)} "
+            "wirebrief unpacks from a Word file (a zip bomb?)"
+        )
+    for part in parts:
+        if part.file_size >= _RATIO_FROM and part.file_size > MAX_DOCX_RATIO * max(part.compress_size, 1):
+            raise InputError(
+                f"{name}: its part {part.filename} unpacks {part.file_size // max(part.compress_size, 1):,} "
+                f"times larger than it is packed, more than the {MAX_DOCX_RATIO} a Word file has (a zip bomb?)"
+            )
+
+
+def _read_part(archive: zipfile.ZipFile, part: zipfile.ZipInfo, name: str) -> bytes:
+    """A part's content, read up to one byte past the size its header declares (which the
+    limits were checked against). A plain read() would unpack all the data the part holds,
+    however much, before cutting it to that size; a lying header then ends in a CRC error."""
+    with archive.open(part) as stream:
+        content = stream.read(part.file_size + 1)
+    if len(content) > part.file_size:
+        raise InputError(f"{name}: its part {part.filename} unpacks to more than its header says (a zip bomb?)")
+    return content
 
 
 def _docx_source(document, name: str, origin: str) -> Source:
@@ -818,7 +1075,10 @@ def _docx_text(element) -> str:
         for child in node:
             tag = child.tag
             if tag == _W + "t":
-                parts.append(child.text or "")
+                # itertext, not .text: an entity reference the parser left unresolved (declared
+                # in a DTD, which Word never writes) is a child node, and .text stops before it.
+                # It stays as written ("&naam;"), never expanded: no external or nested entities.
+                parts.append("".join(child.itertext()))
             elif tag in _DOCX_CHARACTERS:
                 parts.append(_DOCX_CHARACTERS[tag])
             elif tag not in _DOCX_GONE:
