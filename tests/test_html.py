@@ -88,7 +88,9 @@ def troubled():
 def hostile():
     brief = make(parse(HOSTILE, source_name="<b>bron</b>.txt"), summary_words=12)
     metadata = replace(
-        brief.metadata, title='Kop"><script>alert(4)</script>', author="<i>auteur</i>",
+        brief.metadata,
+        title='Kop"><script>alert(4)</script>',
+        author="<i>auteur</i>",
         url="javascript:alert(5)",
     )
     return replace(brief, metadata=metadata)
@@ -102,7 +104,7 @@ def test_a_page_is_one_self_contained_document(troubled):
     assert "default-src 'none'" in csp["content"] and "script-src" not in csp["content"]
     assert page.having("style") and not page.having("link") and not page.having("script")
     assert not [a for _, a in page.elements if "src" in a]
-    assert [a for t, a in page.elements if t == "meta"][0].get("charset") == "utf-8"
+    assert next(a for t, a in page.elements if t == "meta").get("charset") == "utf-8"
 
 
 def test_a_hostile_article_shows_as_text(hostile):
@@ -111,9 +113,17 @@ def test_a_hostile_article_shows_as_text(hostile):
     assert not [name for _, attributes in page.elements for name in attributes if name.startswith("on")]
     hrefs = [attributes["href"] for attributes in page.having("a")]
     assert all(href.startswith("#") for href in hrefs), hrefs
-    for text in (SCRIPT, "</textarea><b>vet</b>", '"><img src=x onerror="window.__pwned=1">',
-                 '<a href="javascript:alert(2)">hier</a>', "javascript:alert(3)",
-                 'Kop"><script>alert(4)</script>', "<i>auteur</i>", "javascript:alert(5)", "<b>bron</b>.txt"):
+    for text in (
+        SCRIPT,
+        "</textarea><b>vet</b>",
+        '"><img src=x onerror="window.__pwned=1">',
+        '<a href="javascript:alert(2)">hier</a>',
+        "javascript:alert(3)",
+        'Kop"><script>alert(4)</script>',
+        "<i>auteur</i>",
+        "javascript:alert(5)",
+        "<b>bron</b>.txt",
+    ):
         assert text in page.text, text
 
 
@@ -141,7 +151,9 @@ def test_every_paragraph_and_sentence_appears_beside_its_source(troubled):
 def test_the_headline_is_the_h1_and_every_tier_is_shown(troubled):
     page = Page(to_html(troubled))
     headline = troubled.summaries.get("headline").text
-    assert [a for t, a in page.elements if t == "h1"] and f"wirebrief{headline}" in page.text.replace("\n", "")
+    assert [a for t, a in page.elements if t == "h1"] and f"wirebrief{headline}" in page.text.replace(
+        "\n", ""
+    )
     for tier in troubled.summaries.tiers:
         for text in tier.items or (tier.text,):
             assert text in page.text
@@ -149,19 +161,21 @@ def test_the_headline_is_the_h1_and_every_tier_is_shown(troubled):
 
 
 def test_every_finding_is_listed_and_repeats_are_one_row_with_a_count(troubled):
-    markup = to_html(troubled)
-    page = Page(markup)
-    groups = Counter((f.severity, f.kind, f.detail) for f in troubled.findings)
+    page = Page(to_html(troubled))
+    groups = Counter((f.kind, f.severity, f.detail) for f in troubled.findings)
     rows = page.having("li", "error") + page.having("li", "warning")
     assert len(rows) == len(groups) < len(troubled.findings)
-    for number, ((severity, kind, detail), count) in enumerate(
-        sorted(groups.items(), key=lambda item: item[0][0] != "error"), start=1
+    # Kinds with an error first, then warnings only; rows numbered down the list.
+    order = ["untranslated", "loop", "length_cap", "tier_trimmed"]
+    for number, ((kind, severity, detail), count) in enumerate(
+        sorted(groups.items(), key=lambda item: order.index(item[0][0])), start=1
     ):
         row = page.text_by_id[f"f{number}"]
         assert kind in row and detail in row and severity in row
         assert (f"× {count}" in row) == (count > 1)
-    untranslated = groups["error", "untranslated", "the translation is still in the source language (nl)"]
-    assert untranslated == 31 and "× 31" in page.text
+        assert detail in page.text_by_id[f"kind-{kind}"]  # in its kind's group
+    untranslated = groups["untranslated", "error", "the translation is still in the source language (nl)"]
+    assert untranslated == 31 and "× 31" in page.text_by_id["f1"]
 
 
 def test_each_flagged_sentence_is_marked_where_it_stands(troubled):
@@ -181,13 +195,24 @@ def test_the_checks_panel_counts_by_kind_and_severity(troubled):
     checks = page.text_by_id["checks"]
     assert "34 findings: 32 errors, 2 warnings, in 32 sentences" in checks
     assert "untranslated31" in checks and "length_cap1" in checks and "tier_trimmed1" in checks
+    assert page.text_by_id["kind-untranslated"].startswith("untranslated 31 errors\n")
+    assert [a["href"] for a in page.having("a") if a["href"].startswith("#kind-")] == [
+        "#kind-untranslated",
+        "#kind-loop",
+        "#kind-length_cap",
+        "#kind-tier_trimmed",
+    ]
 
 
 def test_tier_findings_are_noted_on_their_tier(troubled):
     page = Page(to_html(troubled))
     [trimmed] = [f for f in troubled.findings if f.kind == "tier_trimmed"]
     assert trimmed.tier == "headline"
-    number = next(i for i, _ in enumerate(page.having("li"), start=1) if trimmed.detail in page.text_by_id.get(f"f{i}", ""))
+    number = next(
+        i
+        for i, _ in enumerate(page.having("li"), start=1)
+        if trimmed.detail in page.text_by_id.get(f"f{i}", "")
+    )
     assert str(number) in page.text_by_id["tier-headline"]
     assert "#tier-headline" in [a["href"] for a in page.having("a")]
 
@@ -204,24 +229,41 @@ def test_findings_that_point_nowhere_are_still_listed(troubled):
     for finding in odd:
         assert finding.detail in page.text
     assert "<b>lost</b>" in page.text and "Weg." in page.text
-    # Only the two findings with a place on the page link to it, and it links back to them.
-    assert {a["href"] for a in page.having("a")} == {"#p2", "#tier-lede", "#f3", "#f4"}
+    # Only the two findings with a place on the page link to it, and it links back to them
+    # (rows go kind by kind: coverage 1-2, omission 3, summary_name 4-5).
+    places = {a["href"] for a in page.having("a") if not a["href"].startswith(("#kind-", "#translation"))}
+    assert places == {"#p2", "#tier-lede", "#f2", "#f4"}
     assert not page.having("mark")
-    assert "flagged" in [a for t, a in page.elements if a.get("id") == "tier-lede"][0]["class"]
+    assert "flagged" in next(a for t, a in page.elements if a.get("id") == "tier-lede")["class"]
 
 
 def test_the_header_names_engine_precision_and_time_split(troubled):
     provenance = {
         **troubled.provenance,
         "models": {
-            "translation": {"engine": "ctranslate2", "model": "Helsinki-NLP/opus-mt-nl-en", "device": "cpu",
-                            "compute_type": "int8"},
-            "summary": {"engine": "transformers", "model": "google/flan-t5-large", "device": "cuda",
-                        "dtype": "bfloat16"},
+            "translation": {
+                "engine": "ctranslate2",
+                "model": "Helsinki-NLP/opus-mt-nl-en",
+                "device": "cpu",
+                "compute_type": "int8",
+            },
+            "summary": {
+                "engine": "transformers",
+                "model": "google/flan-t5-large",
+                "device": "cuda",
+                "dtype": "bfloat16",
+            },
         },
-        "timings": {"load_seconds": 2.04, "translate_seconds": 8.0, "summarise_seconds": 3.26, "total_seconds": 13.3},
+        "timings": {
+            "load_seconds": 2.04,
+            "translate_seconds": 8.0,
+            "summarise_seconds": 3.26,
+            "total_seconds": 13.3,
+        },
     }
-    page = Page(to_html(replace(troubled, provenance=provenance, detected={"language": "nl", "confidence": 0.987})))
+    page = Page(
+        to_html(replace(troubled, provenance=provenance, detected={"language": "nl", "confidence": 0.987}))
+    )
     assert "Helsinki-NLP/opus-mt-nl-en: CTranslate2, cpu, int8" in page.text
     assert "google/flan-t5-large: Transformers (PyTorch), cuda, bfloat16" in page.text
     assert "13.3 s (load 2.0 s, translate 8.0 s, summarise 3.3 s)" in page.text
@@ -229,9 +271,13 @@ def test_the_header_names_engine_precision_and_time_split(troubled):
 
 
 def test_a_brief_without_tiers_or_translation_reads_as_the_article():
-    document = parse("Dit is al Engels? No, but the brief says so.\n\nA second paragraph here.", language="en")
+    document = parse(
+        "Dit is al Engels? No, but the brief says so.\n\nA second paragraph here.", language="en"
+    )
     engine = FakeEngine()
-    brief = make_brief(document, settings=Settings(), engines={"summary": engine}, translate=False, summarise=False)
+    brief = make_brief(
+        document, settings=Settings(), engines={"summary": engine}, translate=False, summarise=False
+    )
     assert brief.translated is False and not brief.summaries
     markup = to_html(brief)
     page = Page(markup)
@@ -280,8 +326,14 @@ def test_the_batch_index_shows_headline_language_findings_and_failures():
     assert [row["class"] for row in rows] == ["ok", "skipped", "failed", "ok"]
     assert {tag for tag, _ in page.elements} <= OWN_ELEMENTS
     assert not [name for _, attributes in page.elements for name in attributes if name.startswith("on")]
-    for text in ("Kabinet <b>valt</b>", "nieuws/één artikel#1?", "twee", "<script>alert(1)</script>",
-                 "c.txt is empty <img src=x onerror=alert(1)>", "javascript:alert(1)"):
+    for text in (
+        "Kabinet <b>valt</b>",
+        "nieuws/één artikel#1?",
+        "twee",
+        "<script>alert(1)</script>",
+        "c.txt is empty <img src=x onerror=alert(1)>",
+        "javascript:alert(1)",
+    ):
         assert text in page.text, text
     assert "4 articles: 2 ok, 1 skipped, 1 failed; 2 errors, 4 warnings in the checks." in page.text
 

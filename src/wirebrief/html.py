@@ -8,8 +8,9 @@ the brief is escaped: an article is untrusted input, and its text must show as t
 
 from __future__ import annotations
 
+import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html import escape
 from typing import TYPE_CHECKING, Any
@@ -51,10 +52,12 @@ h3{font-size:1rem;margin:1rem 0 .3rem}
 .meta dd{margin:0}
 .lede{font-size:1.15rem;font-weight:500}
 .tier p,.tier ul{margin:.2rem 0 .8rem}
+.tier .flagnote{margin:.15rem 0}
 .tier li{margin:.2rem 0}
 .counts{border-collapse:collapse;font-size:.9rem;margin:.4rem 0 1rem}
 .counts th,.counts td{border-bottom:1px solid var(--line);padding:.2rem .8rem .2rem 0;text-align:left}
 .counts td.n{text-align:right;font-variant-numeric:tabular-nums}
+.counts a{color:inherit}
 .findings{list-style:none;padding:0;margin:0;font-size:.92rem}
 .findings li{border-left:4px solid var(--line);background:var(--soft);padding:.45rem .7rem;margin:.4rem 0}
 .findings li.error{border-left-color:var(--err)}
@@ -70,6 +73,10 @@ h3{font-size:1rem;margin:1rem 0 .3rem}
 .excerpt{margin:.3rem 0 0;color:var(--muted);font-size:.85rem}
 .excerpt p{margin:.2rem 0}
 .clean{color:#1e7b34}
+.skip{font-size:.9rem;margin:.2rem 0 .8rem}
+details.group{margin:.8rem 0}
+details.group>summary{cursor:pointer;font-weight:600}
+details.group>summary .times{font-weight:400}
 .note{color:var(--muted);font-size:.9rem}
 .pair{display:grid;grid-template-columns:1fr 1fr;gap:0 1.5rem;border-top:1px solid var(--line);padding:.6rem 0;
 break-inside:avoid}
@@ -81,14 +88,14 @@ letter-spacing:.06em}
 .heading{font-weight:700}
 .dateline{font-style:italic}
 .num{color:var(--muted);font-size:.75rem;font-variant-numeric:tabular-nums;margin-right:.3rem}
-mark.flag{color:inherit;border-radius:2px;padding:0 .1em;-webkit-print-color-adjust:exact;print-color-adjust:exact}
-mark.flag.error{background:var(--err-bg);text-decoration:underline wavy var(--err)}
-mark.flag.warning{background:var(--warn-bg);text-decoration:underline dotted var(--warn)}
-.src .flagged{text-decoration:underline dotted var(--muted)}
+mark.flag{color:inherit;border-radius:2px;padding:0;-webkit-print-color-adjust:exact;print-color-adjust:exact}
+mark.flag{-webkit-box-decoration-break:clone;box-decoration-break:clone}
+mark.flag.error{background:var(--err-bg);border-bottom:2px solid var(--err)}
+mark.flag.warning{background:var(--warn-bg);border-bottom:2px dashed var(--warn)}
 .s:target,mark:target{outline:2px solid var(--accent)}
 sup.fn{font-size:.7rem;line-height:0}
 sup.fn a{text-decoration:none;font-weight:600}
-.tier.flagged>h2::after{content:" (flagged)";color:var(--err);font-weight:400;font-size:.85rem}
+.flagnote{margin:.2rem 0 .6rem;font-size:.88rem;color:var(--muted)}
 .kept{font-size:.8rem;color:var(--muted)}
 .runs{width:100%;border-collapse:collapse;font-size:.92rem}
 .runs th,.runs td{text-align:left;padding:.45rem .6rem .45rem 0;border-bottom:1px solid var(--line);vertical-align:top}
@@ -98,8 +105,7 @@ footer{margin-top:3rem;color:var(--muted);font-size:.8rem}
 @media (max-width:40rem){
 .page{padding:1rem .85rem 2rem}
 h1{font-size:1.5rem}
-.meta{grid-template-columns:1fr}
-.meta dt{margin-top:.35rem}
+.meta{font-size:.85rem;gap:.1rem .7rem}
 .pair{grid-template-columns:1fr}
 .pair .src{margin-bottom:.4rem;padding-left:.6rem;border-left:2px solid var(--line)}
 .pair.cols{display:none}
@@ -109,6 +115,7 @@ h1{font-size:1.5rem}
 .runs td.title{display:block}
 }
 @media print{
+.skip,details.group>summary::marker{display:none}
 :root{--ink:#000;--muted:#444;--line:#bbb;--paper:#fff;--soft:#fff;--accent:#000}
 body{font-size:10.5pt}
 .page{max-width:none;padding:0}
@@ -160,15 +167,29 @@ class _Row:
     places: list[tuple[Finding, str | None]] = field(default_factory=list)
 
 
+def _kinds(findings: Sequence[Finding]) -> list[str]:
+    """Kinds with errors first, then those with warnings only; each in order of appearance."""
+    kinds = list(dict.fromkeys(finding.kind for finding in findings))
+    worst = {kind: min(_rank(f.severity) for f in findings if f.kind == kind) for kind in kinds}
+    return sorted(kinds, key=lambda kind: worst[kind])
+
+
+def _rank(severity: str) -> int:
+    return _SEVERITIES.index(severity) if severity in _SEVERITIES else len(_SEVERITIES)
+
+
 def _rows(brief: Brief) -> list[_Row]:
-    """Findings grouped by severity, kind and detail; errors first, then in order of appearance."""
+    """Findings grouped by kind, severity and detail, in the order of `_kinds`, errors first."""
     groups: dict[tuple[str, str, str], list[Finding]] = {}
     for finding in brief.findings:
-        groups.setdefault((finding.severity, finding.kind, finding.detail), []).append(finding)
-    rank = {severity: number for number, severity in enumerate(_SEVERITIES)}
-    ordered = sorted(groups.values(), key=lambda group: rank.get(group[0].severity, len(rank)))
+        groups.setdefault((finding.kind, finding.severity, finding.detail), []).append(finding)
+    kinds = {kind: number for number, kind in enumerate(_kinds(brief.findings))}
+    ordered = sorted(groups.values(), key=lambda group: (kinds[group[0].kind], _rank(group[0].severity)))
     anchor = _anchors(brief)
-    return [_Row(number, group[0], [(f, anchor(f)) for f in group]) for number, group in enumerate(ordered, start=1)]
+    return [
+        _Row(number, group[0], [(f, anchor(f)) for f in group])
+        for number, group in enumerate(ordered, start=1)
+    ]
 
 
 def _anchors(brief: Brief):
@@ -214,7 +235,9 @@ def _footnotes(marks: Sequence[tuple[_Row, Finding]]) -> str:
 
 
 def _hover(marks: Sequence[tuple[_Row, Finding]]) -> str:
-    lines = dict.fromkeys(f"{row.number}. {finding.severity}: {finding.kind}: {finding.detail}" for row, finding in marks)
+    lines = dict.fromkeys(
+        f"{row.number}. {finding.severity}: {finding.kind}: {finding.detail}" for row, finding in marks
+    )
     return "\n".join(lines)
 
 
@@ -255,10 +278,16 @@ def _header_rows(brief: Brief) -> list[tuple[str, str]]:
     rows = [("Source", _e(meta.source_name or "-"))]
     if meta.input_format != "text":
         rows.append(("Input", _e(meta.input_format)))
-    rows += [(label, _e(value)) for label, value in (("Title", meta.title), ("Author", meta.author), ("Site", meta.site)) if value]
+    rows += [
+        (label, _e(value))
+        for label, value in (("Title", meta.title), ("Author", meta.author), ("Site", meta.site))
+        if value
+    ]
     if meta.url and meta.url != meta.source_name:
         rows.append(("URL", _link(meta.url)))
-    rows += [(label, _e(value)) for label, value in (("Date", meta.date), ("Dateline", meta.dateline)) if value]
+    rows += [
+        (label, _e(value)) for label, value in (("Date", meta.date), ("Dateline", meta.dateline)) if value
+    ]
     rows.append(("Languages", _e(_languages(brief))))
     if brief.detected:
         confidence = brief.detected.get("confidence")
@@ -284,17 +313,26 @@ def _title(brief: Brief) -> str:
     return brief.metadata.title or brief.metadata.source_name or "Brief"
 
 
+def _flagnotes(marks: Sequence[tuple[_Row, Finding]]) -> str:
+    """A visible line per finding on a tier, linked to its row in the checks panel."""
+    rows = {row.number: row for row, _ in marks}
+    return "".join(
+        f'<p class="flagnote {_e(row.first.severity)}"><span class="sev">{_e(row.first.severity)}</span> '
+        f'<span class="kind">{_e(row.first.kind)}</span> {_e(row.first.detail)} '
+        f'<sup class="fn"><a href="#f{number}">{number}</a></sup></p>'
+        for number, row in sorted(rows.items())
+    )
+
+
 def _tier(tier: Tier, marks: Sequence[tuple[_Row, Finding]]) -> str:
-    flagged = f' flagged {_worst(marks)}' if marks else ""
-    note = _footnotes(marks) if marks else ""
+    flagged = f" flagged {_worst(marks)}" if marks else ""
     if tier.items is not None:
         body = "<ul>" + "".join(f"<li>{_e(item)}</li>" for item in tier.items) + "</ul>"
     else:
         body = f'<p class="{"lede" if tier.name == "lede" else "text"}">{_e(tier.text)}</p>'
-    hover = f' title="{_e(_hover(marks))}"' if marks else ""
     return (
-        f'<section class="tier{flagged}" id="tier-{_e(tier.name)}"{hover}>'
-        f"<h2>{_e(tier_title(tier.name))}{note}</h2>{body}</section>"
+        f'<section class="tier{flagged}" id="tier-{_e(tier.name)}">'
+        f"<h2>{_e(tier_title(tier.name))}</h2>{body}{_flagnotes(marks)}</section>"
     )
 
 
@@ -304,22 +342,32 @@ def _tiers(brief: Brief, marks: dict[str, list[tuple[_Row, Finding]]]) -> str:
     parts = []
     for tier in brief.summaries.tiers:
         if tier.name == "headline":
-            # The headline is the page's h1; only its findings need a place here.
+            # The headline is the page's h1; its findings go right under the header.
             if marks.get("tier-headline"):
-                parts.append(f'<p class="note" id="tier-headline">Headline {_footnotes(marks["tier-headline"])}</p>')
+                parts.append(
+                    f'<div class="tier flagged" id="tier-headline">{_flagnotes(marks["tier-headline"])}</div>'
+                )
             continue
         parts.append(_tier(tier, marks.get(f"tier-{tier.name}", [])))
     return "\n".join(parts)
 
 
+def _kind_id(kind: str) -> str:
+    return "kind-" + re.sub(r"[^A-Za-z0-9_-]", "-", kind)
+
+
+def _by_severity(findings: Sequence[Finding]) -> str:
+    counts = Counter(finding.severity for finding in findings)
+    return ", ".join(plural(counts[severity], severity) for severity in _SEVERITIES if counts[severity])
+
+
 def _counts_table(findings: Sequence[Finding]) -> str:
     counts = Counter((finding.kind, finding.severity) for finding in findings)
-    kinds = list(dict.fromkeys(finding.kind for finding in findings))
     head = "<tr><th>Kind</th><th>Errors</th><th>Warnings</th></tr>"
     body = "".join(
-        f'<tr><td class="kind">{_e(kind)}</td><td class="n">{counts[kind, "error"] or ""}</td>'
-        f'<td class="n">{counts[kind, "warning"] or ""}</td></tr>'
-        for kind in kinds
+        f'<tr><td class="kind"><a href="#{_kind_id(kind)}">{_e(kind)}</a></td>'
+        f'<td class="n">{counts[kind, "error"] or ""}</td><td class="n">{counts[kind, "warning"] or ""}</td></tr>'
+        for kind in _kinds(findings)
     )
     return f'<table class="counts"><thead>{head}</thead><tbody>{body}</tbody></table>'
 
@@ -327,54 +375,88 @@ def _counts_table(findings: Sequence[Finding]) -> str:
 def _excerpt(finding: Finding) -> str:
     if not (finding.source or finding.target):
         return ""
-    lines = [f"<p>{_e(finding.source)}</p>" if finding.source else "",
-             f"<p>→ {_e(finding.target)}</p>" if finding.target else ""]
+    lines = [
+        f"<p>{_e(finding.source)}</p>" if finding.source else "",
+        f"<p>→ {_e(finding.target)}</p>" if finding.target else "",
+    ]
     return f'<details class="excerpt"><summary>the sentence</summary>{"".join(lines)}</details>'
+
+
+def _places(row: _Row) -> str:
+    """Where a row's findings are, sentences gathered by paragraph: 'paragraph 2: sentences 1, 3'."""
+    groups: dict[str, list[str]] = {}
+    for finding, anchor in row.places:
+        if finding.sentence is None or finding.paragraph is None or finding.tier:
+            label = _e(_place(finding))
+            groups.setdefault(f'<a href="#{anchor}">{label}</a>' if anchor else label, [])
+            continue
+        number = str(finding.sentence + 1)
+        link = f'<a href="#{anchor}">{number}</a>' if anchor else number
+        groups.setdefault(f"paragraph {finding.paragraph + 1}", []).append(link)
+    return " · ".join(
+        f"{label}: {'sentence' if len(items) == 1 else 'sentences'} {', '.join(items)}" if items else label
+        for label, items in groups.items()
+    )
 
 
 def _finding_row(row: _Row) -> str:
     finding = row.first
-    places = []
-    for place, anchor in row.places:
-        text = _e(_place(place))
-        places.append(f'<a href="#{anchor}">{text}</a>' if anchor else text)
     repeats = f' <span class="times">× {len(row.places)}</span>' if len(row.places) > 1 else ""
     excerpt = _excerpt(finding) if len(row.places) == 1 else ""
     return (
         f'<li class="{_e(finding.severity)}" id="f{row.number}"><span class="no">{row.number}.</span>'
         f'<span class="sev">{_e(finding.severity)}</span> <span class="kind">{_e(finding.kind)}</span>{repeats}'
-        f' {_e(finding.detail)}<span class="where">{", ".join(places)}</span>{excerpt}</li>'
+        f' {_e(finding.detail)}<span class="where">{_places(row)}</span>{excerpt}</li>'
     )
+
+
+def _kind_groups(rows: Sequence[_Row], findings: Sequence[Finding]) -> str:
+    """The rows kind by kind, each kind a section the reader can fold (open, so it prints)."""
+    groups = []
+    for kind in _kinds(findings):
+        items = "\n".join(_finding_row(row) for row in rows if row.first.kind == kind)
+        counts = _by_severity([finding for finding in findings if finding.kind == kind])
+        groups.append(
+            f'<details class="group" id="{_kind_id(kind)}" open><summary><span class="kind">{_e(kind)}</span> '
+            f'<span class="times">{_e(counts)}</span></summary><ol class="findings">\n{items}\n</ol></details>'
+        )
+    return "\n".join(groups)
 
 
 def _checks(brief: Brief, rows: Sequence[_Row]) -> str:
     findings = brief.findings
     unchecked = brief.provenance.get("checks", {}).get("numbers_and_names") is False
-    note = '<p class="note">Numbers and names are not checked for this language pair.</p>' if unchecked else ""
+    note = (
+        '<p class="note">Numbers and names are not checked for this language pair.</p>' if unchecked else ""
+    )
     if not findings:
         return f'<section id="checks"><h2>Checks</h2><p class="clean">No findings.</p>{note}</section>'
-    by_severity = [plural(sum(1 for f in findings if f.severity == s), s) for s in _SEVERITIES]
     sentences = {(f.paragraph, f.sentence) for f in findings if f.sentence is not None}
-    summary = f"{plural(len(findings), 'finding')}: {', '.join(by_severity)}, in {plural(len(sentences), 'sentence')}"
-    items = "\n".join(_finding_row(row) for row in rows)
+    summary = f"{plural(len(findings), 'finding')}: {_by_severity(findings)}, in {plural(len(sentences), 'sentence')}"
+    skip = (
+        '<p class="skip"><a href="#translation">Skip to the translation</a></p>' if brief.paragraphs else ""
+    )
     return (
-        f'<section id="checks"><h2>Checks</h2><p>{_e(summary)}</p>{note}{_counts_table(findings)}'
-        f'<ol class="findings">\n{items}\n</ol></section>'
+        f'<section id="checks"><h2>Checks</h2><p>{_e(summary)}</p>{note}{_counts_table(findings)}{skip}\n'
+        f"{_kind_groups(rows, findings)}</section>"
     )
 
 
 def _sentence(text: str, anchor: str, marks: Sequence[tuple[_Row, Finding]], *, target: bool) -> str:
-    if not marks:
-        return f'<span class="s" id="{anchor}">{_e(text)}</span>' if target else f'<span class="s">{_e(text)}</span>'
+    """A sentence; on the translation side it carries the anchor, and a mark when flagged."""
     if not target:
-        return f'<span class="s flagged">{_e(text)}</span>'
+        return f'<span class="s">{_e(text)}</span>'
+    if not marks:
+        return f'<span class="s" id="{anchor}">{_e(text)}</span>'
     return (
         f'<mark class="flag {_worst(marks)}" id="{anchor}" title="{_e(_hover(marks))}">{_e(text)}</mark>'
         f"{_footnotes(marks)}"
     )
 
 
-def _paragraph_pair(paragraph: TranslatedParagraph, brief: Brief, marks: dict[str, list[tuple[_Row, Finding]]]) -> str:
+def _paragraph_pair(
+    paragraph: TranslatedParagraph, brief: Brief, marks: dict[str, list[tuple[_Row, Finding]]]
+) -> str:
     number = paragraph.index + 1
     anchor = f"p{number}"
     kind = f" {_e(paragraph.kind)}" if paragraph.kind != "paragraph" else ""
@@ -385,7 +467,9 @@ def _paragraph_pair(paragraph: TranslatedParagraph, brief: Brief, marks: dict[st
         targets.append(_sentence(sentence.translation, f"{anchor}s{position}", found, target=True))
     whole = marks.get(anchor, [])
     note = _footnotes(whole) if whole else ""
-    kept = f' <span class="kept">kept as it is ({_e(paragraph.language)})</span>' if paragraph.language else ""
+    kept = (
+        f' <span class="kept">kept as it is ({_e(paragraph.language)})</span>' if paragraph.language else ""
+    )
     counter = f'<span class="num">{number}</span>'
     if not brief.translated:
         return f'<div class="pair one{kind}" id="{anchor}"><div class="tgt">{counter}{" ".join(targets)}{note}</div></div>'
@@ -445,10 +529,12 @@ def _index_row(number: int, entry: dict[str, Any]) -> str:
     id_note = f'<span class="where">{_e(entry.get("id"))}</span>' if entry.get("headline") else ""
     error = f'<span class="where">{_e(entry.get("error"))}</span>' if entry.get("error") else ""
     findings = entry.get("findings") or {}
-    counts = "".join(f'<td class="n {s}">{_e(findings.get(s, "")) if findings else ""}</td>' for s in _SEVERITIES)
+    counts = "".join(
+        f'<td class="n {s}">{_e(findings.get(s, "")) if findings else ""}</td>' for s in _SEVERITIES
+    )
     return (
         f'<tr class="{_e(status)}"><td class="n">{number}</td><td class="title">{shown}{id_note}{error}</td>'
-        f'<td>{_e(entry.get("language") or "")}</td>{counts}<td>{_e(status)}</td></tr>'
+        f"<td>{_e(entry.get('language') or '')}</td>{counts}<td>{_e(status)}</td></tr>"
     )
 
 
