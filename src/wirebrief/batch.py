@@ -471,14 +471,16 @@ class Manifest:
             with _run_file(self.path):
                 write_atomic(self.path, "".join(json_line(entry) for entry in entries.values()))
 
-    def write_beside(self, name: str, render: Callable[[list[dict[str, Any]]], str]) -> None:
+    def write_beside(
+        self, name: str, render: Callable[[list[dict[str, Any]]], str], *, errors: str = "strict",
+    ) -> None:
         """Write a file beside the manifest made from its latest entries, under its lock, so that
         of several shards the last to finish writes what all of them did."""
         path = self.path.with_name(name)
         with self._locked():
             content = render(list(self.load().values()))
             with _run_file(path):
-                write_atomic(path, content)
+                write_atomic(path, content, errors=errors)
 
 
 def _ends_with_newline(path: Path) -> bool:
@@ -690,7 +692,8 @@ def _write_index(manifest: Manifest, out_dir: Path) -> None:
     from .html import batch_index
 
     title = f"wirebrief batch: {out_dir.resolve().name}"
-    manifest.write_beside(INDEX, lambda entries: batch_index(entries, title=title))
+    # An id with a lone surrogate shows as \ud800 on the page rather than stopping the run.
+    manifest.write_beside(INDEX, lambda entries: batch_index(entries, title=title), errors="backslashreplace")
 
 
 def _windows(pending: Iterator[_Pending | dict[str, Any]], articles: int, sentences: int) -> Iterator[list]:
