@@ -126,3 +126,12 @@ def test_brief_to_a_reader_that_leaves_gives_141(tiny_models, example_path, tmp_
         pytest.fail(f"the {output_format} brief ({whole.stat().st_size} bytes) is too small to test a reader leaving")
     result, _ = _through_a_reader_that_leaves(args)
     assert (result.returncode, result.stderr) == (EXIT_BROKEN_PIPE, "")
+
+
+def test_batch_json_lines_on_a_full_disk_is_exit_10():
+    with open("/dev/full", "wb") as full:
+        result = wirebrief("batch", "-", "--format", "jsonl", input=b"not json\n", stdout=full, stderr=subprocess.PIPE)
+    assert result.returncode == OutputError.exit_code
+    assert result.stderr.decode().splitlines() == [
+        "wirebrief: error: cannot write the results to standard output: No space left on device"
+    ]

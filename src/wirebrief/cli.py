@@ -633,7 +633,7 @@ def batch(sources: tuple[str, ...], out_dir: str | None, output_format: str, sou
     from pathlib import Path
 
     from .batch import count_inputs, parse_shard, run_batch
-    from .errors import EXIT_CHECKS, EXIT_PARTIAL
+    from .errors import EXIT_CHECKS, EXIT_PARTIAL, OutputError
 
     settings = _settings(**flags)
     shard_k_n = parse_shard(shard)
@@ -651,12 +651,18 @@ def batch(sources: tuple[str, ...], out_dir: str | None, output_format: str, sou
     else:
         observer = _BatchLog(quiet)
     with observer:
-        report = run_batch(
-            list(sources), out_dir=Path(out_dir) if out_dir else None, settings=settings, tiers=tiers,
-            source_lang=source_lang, target_lang=target_lang, output_format=output_format, force=force,
-            shard=shard_k_n, pattern=pattern, window_articles=window, observer=observer, fail_on=fail_on,
-            input_format=input_format,
-        )
+        try:
+            report = run_batch(
+                list(sources), out_dir=Path(out_dir) if out_dir else None, settings=settings, tiers=tiers,
+                source_lang=source_lang, target_lang=target_lang, output_format=output_format, force=force,
+                shard=shard_k_n, pattern=pattern, window_articles=window, observer=observer, fail_on=fail_on,
+                input_format=input_format,
+            )
+        except BrokenPipeError:
+            raise
+        except OSError as error:  # only JSON lines on stdout get here: run_batch owns its files' errors
+            _silence_stdout()
+            raise OutputError(f"cannot write the results to standard output: {error.strerror or error}") from None
         observer.finish(report)
     _batch_summary(report, console, quiet)
     if report.failed:
