@@ -6,8 +6,9 @@ screenshots of the page in headless Chromium at a desktop and a phone width.
 writes ``OUT_DIR/brief.html``, ``OUT_DIR/brief-desktop.png`` and ``OUT_DIR/brief-phone.png``.
 The models folder is the one ``scripts/make_tiny_models.py`` writes (built into a temporary
 folder when it is missing). The browser is Debian's ``chromium`` package driven by Playwright
-for Python; ``playwright install`` is never needed. tests/test_browser.py launches Chromium
-through `launch` below, so the screenshots and the tests see the same browser.
+for Python; ``playwright install`` is never needed (``CHROMIUM_PATH`` names another Chromium
+binary). tests/test_browser.py launches Chromium through `launch` below, so the screenshots and
+the tests see the same browser.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import tempfile
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("WIREBRIEF_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 #: Headless, and nothing started in the background that could reach the network on its own.
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -262,3 +262,21 @@ def test_the_batch_index_links_resolve_to_the_pages(opened, troubled, hostile, t
         assert index.eval("document.querySelector('h1').innerText") == label
         index.page.go_back()
     assert not [url for url in index.requests if not url.startswith("file:")]
+
+
+def test_the_batch_index_reads_on_a_phone(opened):
+    entries = [
+        {"id": f"artikel-{number}", "input": f"{number}.txt", "status": "ok", "output": f"artikel-{number}.html",
+         "error": None, "language": "nl", "findings": {"error": number, "warning": 1},
+         "headline": "Een kop die lang genoeg is om over twee regels te lopen op een telefoon " * 2}
+        for number in range(3)
+    ]  # fmt: skip
+    page = opened(batch_index(entries), width=390, name="index.html")
+    assert page.eval("document.documentElement.scrollWidth") <= 390
+    # Without the table's header on a phone, each count says what it counts.
+    cells = (
+        "[...document.querySelector('tbody tr').cells].filter(c => c.checkVisibility()).map(c => c.innerText)"
+    )
+    assert page.eval(cells)[1:] == ["nl", "0 errors", "1 warning", "ok"]
+    desktop = opened(batch_index(entries), width=1280, name="desktop/index.html")
+    assert desktop.eval(cells)[2:] == ["nl", "0", "1", "ok"]

@@ -171,7 +171,7 @@ def test_every_finding_is_listed_and_repeats_are_one_row_with_a_count(troubled):
         sorted(groups.items(), key=lambda item: order.index(item[0][0])), start=1
     ):
         row = page.text_by_id[f"f{number}"]
-        assert kind in row and detail in row and severity in row
+        assert detail in row and severity in row
         assert (f"× {count}" in row) == (count > 1)
         assert detail in page.text_by_id[f"kind-{kind}"]  # in its kind's group
     untranslated = groups["untranslated", "error", "the translation is still in the source language (nl)"]

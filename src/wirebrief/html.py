@@ -96,11 +96,13 @@ mark.flag.warning{background:var(--warn-bg);border-bottom:2px dashed var(--warn)
 sup.fn{font-size:.7rem;line-height:0}
 sup.fn a{text-decoration:none;font-weight:600}
 .flagnote{margin:.2rem 0 .6rem;font-size:.88rem;color:var(--muted)}
+div#tier-headline{margin-top:.8rem}
 .kept{font-size:.8rem;color:var(--muted)}
 .runs{width:100%;border-collapse:collapse;font-size:.92rem}
 .runs th,.runs td{text-align:left;padding:.45rem .6rem .45rem 0;border-bottom:1px solid var(--line);vertical-align:top}
 .runs td.n{text-align:right;font-variant-numeric:tabular-nums}
-.runs tr.failed td{background:var(--err-bg)}
+.runs tr.failed{background:var(--err-bg)}
+.runs .unit{display:none}
 footer{margin-top:3rem;color:var(--muted);font-size:.8rem}
 @media (max-width:40rem){
 .page{padding:1rem .85rem 2rem}
@@ -110,12 +112,15 @@ h1{font-size:1.5rem}
 .pair .src{margin-bottom:.4rem;padding-left:.6rem;border-left:2px solid var(--line)}
 .pair.cols{display:none}
 .runs thead{display:none}
-.runs tr{display:block;border-bottom:1px solid var(--line);padding:.4rem 0}
+.runs tr{display:block;border-bottom:1px solid var(--line);padding:.4rem .3rem}
 .runs td{display:inline-block;border:0;padding:.1rem .6rem .1rem 0}
 .runs td.title{display:block}
+.runs td.no,.runs td:empty{display:none}
+.runs .unit{display:inline}
 }
 @media print{
-.skip,details.group>summary::marker{display:none}
+.skip,.excerpt{display:none}
+details.group>summary{list-style:none}
 :root{--ink:#000;--muted:#444;--line:#bbb;--paper:#fff;--soft:#fff;--accent:#000}
 body{font-size:10.5pt}
 .page{max-width:none;padding:0}
@@ -405,7 +410,7 @@ def _finding_row(row: _Row) -> str:
     excerpt = _excerpt(finding) if len(row.places) == 1 else ""
     return (
         f'<li class="{_e(finding.severity)}" id="f{row.number}"><span class="no">{row.number}.</span>'
-        f'<span class="sev">{_e(finding.severity)}</span> <span class="kind">{_e(finding.kind)}</span>{repeats}'
+        f'<span class="sev">{_e(finding.severity)}</span>{repeats}'
         f' {_e(finding.detail)}<span class="where">{_places(row)}</span>{excerpt}</li>'
     )
 
@@ -521,6 +526,13 @@ def _href(output: str) -> str:
     return "/".join(parts)
 
 
+def _count(value: Any, severity: str) -> str:
+    if not isinstance(value, int):
+        return _e(value if value is not None else "")
+    unit = plural(value, severity).removeprefix(str(value))
+    return f'{value}<span class="unit">{_e(unit)}</span>'
+
+
 def _index_row(number: int, entry: dict[str, Any]) -> str:
     status = str(entry.get("status") or "")
     label = entry.get("headline") or entry.get("id") or entry.get("input") or "article"
@@ -529,11 +541,13 @@ def _index_row(number: int, entry: dict[str, Any]) -> str:
     id_note = f'<span class="where">{_e(entry.get("id"))}</span>' if entry.get("headline") else ""
     error = f'<span class="where">{_e(entry.get("error"))}</span>' if entry.get("error") else ""
     findings = entry.get("findings") or {}
+    # The unit shows where the table's header does not: on a phone, one article a block.
     counts = "".join(
-        f'<td class="n {s}">{_e(findings.get(s, "")) if findings else ""}</td>' for s in _SEVERITIES
+        f'<td class="n {s}">{_count(findings.get(s), s)}</td>' if findings else f'<td class="n {s}"></td>'
+        for s in _SEVERITIES
     )
     return (
-        f'<tr class="{_e(status)}"><td class="n">{number}</td><td class="title">{shown}{id_note}{error}</td>'
+        f'<tr class="{_e(status)}"><td class="n no">{number}</td><td class="title">{shown}{id_note}{error}</td>'
         f"<td>{_e(entry.get('language') or '')}</td>{counts}<td>{_e(status)}</td></tr>"
     )
 
