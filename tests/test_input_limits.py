@@ -289,3 +289,9 @@ def test_markdown_title_missing_from_the_text_is_still_put_first():
     assert [block.text for block in read_input("bericht.md", data=text.encode()).blocks] == [
         "Storm legt treinverkeer stil", "De NS rijdt vandaag niet in het noorden.",
     ]  # fmt: skip
+
+
+def test_closed_standard_input_is_an_input_error(monkeypatch):
+    monkeypatch.setattr("sys.stdin", None)
+    with pytest.raises(InputError, match="standard input is closed"):
+        read_source("-")

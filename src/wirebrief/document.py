@@ -145,6 +145,8 @@ def read_source(source: str | Path) -> tuple[bytes, str]:
     name = "<stdin>" if str(source) == "-" else str(source)
     try:
         if str(source) == "-":
+            if sys.stdin is None:  # started with standard input closed (`<&-`)
+                raise InputError("standard input is closed: there is no article to read")
             data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
         else:
             with Path(source).open("rb") as handle:
