@@ -338,6 +338,23 @@ def test_the_batch_index_shows_headline_language_findings_and_failures():
     assert "4 articles: 2 ok, 1 skipped, 1 failed; 2 errors, 4 warnings in the checks." in page.text
 
 
+def test_a_batch_index_of_odd_manifest_lines_still_renders():
+    odd = [
+        {
+            "id": "a",
+            "status": "ok",
+            "output": 7,
+            "findings": {"error": "many", "warning": True},
+            "headline": "A",
+        },
+        {"id": "b", "status": "ok", "output": "/", "findings": ["error"], "language": 3},
+        {"status": None},
+    ]
+    page = Page(batch_index(odd))
+    assert not page.having("a")  # no file name to link to
+    assert "3 articles" in page.text and "0 errors, 0 warnings" in page.text and "many" not in page.text
+
+
 def test_an_empty_batch_index_says_so():
     page = Page(batch_index([]))
     assert "0 articles: none" in page.text and len(page.having("tr")) == 1

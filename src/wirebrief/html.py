@@ -526,9 +526,21 @@ def _href(output: str) -> str:
     return "/".join(parts)
 
 
-def _count(value: Any, severity: str) -> str:
-    if not isinstance(value, int):
-        return _e(value if value is not None else "")
+def _findings(entry: dict[str, Any]) -> dict[str, int]:
+    """An entry's counts by severity; a manifest line written by hand may hold anything."""
+    findings = entry.get("findings")
+    if not isinstance(findings, dict):
+        return {}
+    return {
+        key: value
+        for key, value in findings.items()
+        if isinstance(value, int) and not isinstance(value, bool)
+    }
+
+
+def _count(value: int | None, severity: str) -> str:
+    if value is None:
+        return ""
     unit = plural(value, severity).removeprefix(str(value))
     return f'{value}<span class="unit">{_e(unit)}</span>'
 
@@ -537,15 +549,13 @@ def _index_row(number: int, entry: dict[str, Any]) -> str:
     status = str(entry.get("status") or "")
     label = entry.get("headline") or entry.get("id") or entry.get("input") or "article"
     output = entry.get("output")
-    shown = f'<a href="{_e(_href(output))}">{_e(label)}</a>' if output and status != "failed" else _e(label)
+    linked = isinstance(output, str) and output.strip("/\\") and status != "failed"
+    shown = f'<a href="{_e(_href(output))}">{_e(label)}</a>' if linked else _e(label)
     id_note = f'<span class="where">{_e(entry.get("id"))}</span>' if entry.get("headline") else ""
     error = f'<span class="where">{_e(entry.get("error"))}</span>' if entry.get("error") else ""
-    findings = entry.get("findings") or {}
+    findings = _findings(entry)
     # The unit shows where the table's header does not: on a phone, one article a block.
-    counts = "".join(
-        f'<td class="n {s}">{_count(findings.get(s), s)}</td>' if findings else f'<td class="n {s}"></td>'
-        for s in _SEVERITIES
-    )
+    counts = "".join(f'<td class="n {s}">{_count(findings.get(s), s)}</td>' for s in _SEVERITIES)
     return (
         f'<tr class="{_e(status)}"><td class="n no">{number}</td><td class="title">{shown}{id_note}{error}</td>'
         f"<td>{_e(entry.get('language') or '')}</td>{counts}<td>{_e(status)}</td></tr>"
@@ -556,8 +566,9 @@ def batch_index(entries: list[dict], *, title: str = "wirebrief batch") -> str:
     """The index page of a batch run: each article's headline, language, findings and page."""
     by_status = Counter(str(entry.get("status")) for entry in entries)
     summary = ", ".join(f"{count} {status}" for status, count in by_status.items())
-    errors = sum((entry.get("findings") or {}).get("error", 0) for entry in entries)
-    warnings = sum((entry.get("findings") or {}).get("warning", 0) for entry in entries)
+    errors, warnings = (
+        sum(_findings(entry).get(severity, 0) for entry in entries) for severity in _SEVERITIES
+    )
     head = ("<tr><th>#</th><th>Article</th><th>Language</th><th>Errors</th><th>Warnings</th>"
             "<th>Status</th></tr>")  # fmt: skip
     rows = "\n".join(_index_row(number, entry) for number, entry in enumerate(entries, start=1))
