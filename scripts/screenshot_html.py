@@ -3,7 +3,9 @@ screenshots of the page in headless Chromium at a desktop and a phone width.
 
     python scripts/screenshot_html.py OUT_DIR [--models .tiny-models] [--article FILE] [--full-page]
 
-writes ``OUT_DIR/brief.html``, ``OUT_DIR/brief-desktop.png`` and ``OUT_DIR/brief-phone.png``.
+writes ``OUT_DIR/brief.html`` and, for a desktop and a phone width, the first screen
+(``brief-desktop.png``, ``brief-phone.png``) and the translation's (``brief-desktop-translation.png``,
+``brief-phone-translation.png``); ``--full-page`` takes each whole page instead.
 The models folder is the one ``scripts/make_tiny_models.py`` writes (built into a temporary
 folder when it is missing). The browser is Debian's ``chromium`` package driven by Playwright
 for Python; ``playwright install`` is never needed (``CHROMIUM_PATH`` names another Chromium
@@ -51,15 +53,24 @@ def _tiny_models(folder: Path | None) -> Path:
     return target
 
 
+def _shown(path: Path) -> Path:
+    """A path relative to the working folder where it can be, so the page shows no home folder."""
+    try:
+        return path.resolve().relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
 def render_brief(article: Path, models: Path) -> str:
     import wirebrief
     from wirebrief.html import to_html
 
+    models = _shown(models)
     settings = wirebrief.Settings(
         translation_model=str(models / "translation"), summary_model=str(models / "summary"),
         device="cpu", num_beams=1, offline=True, engine="torch", use_cache=False,
     )  # fmt: skip
-    return to_html(wirebrief.brief(article, settings=settings))
+    return to_html(wirebrief.brief(_shown(article), settings=settings))
 
 
 def screenshots(page_file: Path, out_dir: Path, *, full_page: bool = False) -> list[Path]:
@@ -71,10 +82,12 @@ def screenshots(page_file: Path, out_dir: Path, *, full_page: bool = False) -> l
         try:
             for name, width, height in VIEWPORTS:
                 page = browser.new_page(viewport={"width": width, "height": height})
-                page.goto(page_file.resolve().as_uri())
-                path = out_dir / f"{page_file.stem}-{name}.png"
-                page.screenshot(path=str(path), full_page=full_page)
-                written.append(path)
+                # The first screen, then (unless the whole page is taken) the translation's.
+                for part in ("",) if full_page else ("", "translation"):
+                    page.goto(page_file.resolve().as_uri() + (f"#{part}" if part else ""))
+                    path = out_dir / ("-".join(filter(None, (page_file.stem, name, part))) + ".png")
+                    page.screenshot(path=str(path), full_page=full_page)
+                    written.append(path)
                 page.close()
         finally:
             browser.close()
