@@ -16,7 +16,7 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
-from .render import plural, tier_title
+from .render import _route_note, plural, tier_title
 
 if TYPE_CHECKING:
     from .check import Finding
@@ -298,6 +298,9 @@ def _header_rows(brief: Brief) -> list[tuple[str, str]]:
         confidence = brief.detected.get("confidence")
         shown = f" ({confidence:.2f})" if isinstance(confidence, (int, float)) else ""
         rows.append(("Detected", _e(f"{brief.detected.get('language')}{shown}")))
+    note = _route_note(brief)
+    if note:
+        rows.append(("Tiers", _e(note)))
     for role, info in brief.provenance.get("models", {}).items():
         rows.append((f"{role.capitalize()} model", _e(_engine_words(info))))
     time_split = _time_split(brief.provenance.get("timings", {}))
