@@ -568,3 +568,35 @@ def test_batch_bar_and_closing_table_give_the_same_throughput():
     assert bar._progress.tasks[0].fields["rates"] == _report_rates(report) == "15.0 sentences/s · 500 target tokens/s"
     _batch_summary(report, console, quiet=False)
     assert "15.0 sentences/s · 500 target tokens/s" in console.file.getvalue()
+
+
+# --------------------------------------------------------------------------------------------
+# Library logs: quiet unless --debug, and never twice
+
+_EMIT = (
+    "import logging\n"
+    "from wirebrief.cli import _quiet_libraries\n"
+    "_quiet_libraries(debug={debug})\n"
+    "from huggingface_hub.utils import logging as hub_logging\n"
+    "hub_logging.get_logger('huggingface_hub.utils._http').warning('Retrying in 1s [Retry 1/5].')\n"
+    "logging.getLogger('trafilatura.core').warning('discarding data: None')\n"
+    "logging.getLogger('wirebrief.engine').warning('batch budget lowered')\n"
+)
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_a_library_warning_is_printed_at_most_once_and_ours_once(debug):
+    result = subprocess.run([sys.executable, "-c", _EMIT.format(debug=debug)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    # Without --debug the hub client's retry ladder and trafilatura stay quiet; with it, once each.
+    assert result.stderr.count("Retrying in 1s") == (1 if debug else 0)
+    assert result.stderr.count("discarding data") == (1 if debug else 0)
+    assert result.stderr.count("batch budget lowered") == 1
+
+
+def test_flags_have_the_same_upper_bounds_as_the_config(runner, article):
+    from wirebrief.config import LIMITS
+
+    most = LIMITS["num_beams"][1]
+    result = invoke(runner, "brief", str(article), "--dry-run", "--num-beams", str(most + 1))
+    assert result.exit_code == 2 and f"{most + 1} is not in the range" in result.stderr

@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 
+from .config import LIMITS
 from .errors import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, WirebriefError
 from .render import FINDINGS_VIEWS, FORMATS
 
@@ -74,20 +75,54 @@ def _set_debug(ctx: click.Context, _param: click.Parameter, value: bool) -> bool
 
 
 def _quiet_libraries(debug: bool) -> None:
-    """Keep transformers' advice and download bars off stderr unless debugging."""
+    """Library logs off stderr unless debugging, and never a line twice.
+
+    transformers' advice, download bars and the hub client's retry ladder are for --debug: a
+    model that cannot be fetched is said in one line (models.ensure_fetchable).
+    """
+    import logging
+
     if not debug:
         os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
         os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         # Our spinner shows progress; transformers' weight-loading bars would only add noise.
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    import logging
-
+        # Read when the hub client is imported; the level covers one imported already.
+        os.environ.setdefault("HF_HUB_VERBOSITY", "error")
+        logging.getLogger("huggingface_hub").setLevel(logging.ERROR)
     logging.basicConfig(
         stream=sys.stderr,
         level=logging.DEBUG if debug else logging.WARNING,
         format="wirebrief: %(levelname)s: %(message)s" if debug else "wirebrief: warning: %(message)s",
     )
+    shown = _ShownOnce(debug)
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(existing, _ShownOnce) for existing in handler.filters):
+            handler.addFilter(shown)
+
+
+class _ShownOnce:
+    """The root handler's filter: a record a library's own handler printed already is not
+    printed again (huggingface_hub, and transformers under CI, give their loggers a handler and
+    still let records propagate), and without --debug only wirebrief's warnings and libraries'
+    errors pass (trafilatura's "discarding data" is not the reader's business)."""
+
+    def __init__(self, debug: bool) -> None:
+        self.debug = debug
+
+    def filter(self, record) -> bool:
+        import logging
+
+        logger: logging.Logger | None = logging.getLogger(record.name)
+        while logger is not None and logger.parent is not None:
+            if logger.handlers:
+                return False
+            if not logger.propagate:
+                break
+            logger = logger.parent
+        ours = record.name == "wirebrief" or record.name.startswith("wirebrief.")
+        return self.debug or ours or record.levelno >= logging.ERROR
 
 
 debug_option = click.option(
@@ -102,15 +137,15 @@ def model_options(command: Callable) -> Callable:
         click.option("--translation-model", metavar="NAME|PATH", help="Translation model: hub id, alias or local folder [env WIREBRIEF_TRANSLATION_MODEL]."),
         click.option("--summary-model", metavar="NAME|PATH", help="Summary model: hub id, alias or local folder [env WIREBRIEF_SUMMARY_MODEL]."),
         click.option("--device", type=click.Choice(["auto", "cpu", "cuda", "mps"]), help="Where to run the models (auto: cuda > mps > cpu)."),
-        click.option("--batch-size", type=click.IntRange(min=1), help="Most sentences in one model call."),
-        click.option("--max-batch-tokens", type=click.IntRange(min=1), help="Padded tokens in one model call (inputs+outputs x beams)."),
-        click.option("--num-beams", type=click.IntRange(min=1), help="Beam width for translation (default 4)."),
+        click.option("--batch-size", type=click.IntRange(*LIMITS["batch_size"]), help="Most sentences in one model call."),
+        click.option("--max-batch-tokens", type=click.IntRange(*LIMITS["max_batch_tokens"]), help="Padded tokens in one model call (inputs+outputs x beams)."),
+        click.option("--num-beams", type=click.IntRange(*LIMITS["num_beams"]), help="Beam width for translation (default 4)."),
         click.option("--offline/--online", default=None, help="Never try to download a model (also HF_HUB_OFFLINE=1)."),
         click.option("--prompts-dir", type=click.Path(file_okay=False, path_type=str), help="A folder of prompt files that override or add tiers."),
         click.option("--engine", type=click.Choice(["auto", "torch", "ctranslate2"]), help="Inference engine (auto: CTranslate2 int8 on CPU when installed, else torch)."),
         click.option("--cache", type=click.Path(dir_okay=False, path_type=str), metavar="FILE", help="The translation cache file (default: in the user cache folder)."),
         click.option("--no-cache", is_flag=True, default=None, help="Neither read nor write the translation cache."),
-        click.option("--retries", type=click.IntRange(min=0), help="Rounds of cutting and retrying a translation that hits its length cap (default 2)."),
+        click.option("--retries", type=click.IntRange(*LIMITS["retries"]), help="Rounds of cutting and retrying a translation that hits its length cap (default 2)."),
         click.option("--glossary", type=click.Path(dir_okay=False, path_type=str), metavar="FILE", help="Terms that must be translated a given way (TSV or TOML), checked on every sentence."),
     ]
     for option in reversed(options):
