@@ -7,6 +7,7 @@ formatting and are folded; everything else survives into some paragraph or into 
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import unicodedata
@@ -147,14 +148,30 @@ def read_source(source: str | Path) -> tuple[bytes, str]:
         if str(source) == "-":
             if sys.stdin is None:  # started with standard input closed (`<&-`)
                 raise InputError("standard input is closed: there is no article to read")
-            data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+            data = _read_limited(sys.stdin.buffer)
         else:
             with Path(source).open("rb") as handle:
-                data = handle.read(MAX_INPUT_BYTES + 1)
+                # A file says its size: one over the limit is refused unread.
+                check_input_size(os.fstat(handle.fileno()).st_size, name)
+                data = _read_limited(handle)
     except OSError as error:
         raise _read_error(Path(source), name, error) from None
     check_input_size(len(data), name)
     return data, name
+
+
+def _read_limited(stream) -> bytes:  # stream: a binary file object
+    """At most one byte more than MAX_INPUT_BYTES, read in pieces: read(n) would first set
+    aside n bytes (32 MiB) for a file of a few KiB."""
+    chunks: list[bytes] = []
+    size = 0
+    while size <= MAX_INPUT_BYTES:
+        chunk = stream.read(min(256 * 1024, MAX_INPUT_BYTES + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 def _read_error(path: Path, name: str, error: OSError) -> InputError:
