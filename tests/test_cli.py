@@ -112,6 +112,10 @@ def test_translate_text_is_only_the_translation(runner, article, model_flags):
     blocks = result.stdout.strip().split("\n\n")
     assert len(blocks) == 3 and all(block.strip() for block in blocks)
     assert "HEADLINE" not in result.stdout and "TRANSLATION" not in result.stdout
+    # The tiny models' gibberish has findings; the note must not point at checks not printed.
+    assert "CHECKS" not in result.stdout
+    assert "see the checks in the output" not in result.stderr
+    assert "not shown with --format text" in result.stderr
 
 
 @pytest.mark.model
