@@ -521,7 +521,9 @@ def test_check_in_german_skips_numbers_and_names_and_says_so(runner, tmp_path):
     assert result.exit_code == 0, result.stdout
     kinds = {finding["kind"] for finding in json.loads(result.stdout)["findings"]}
     assert not kinds & {"number_mismatch", "name_missing"}
-    assert "numbers and names are checked for nl and en only, not de → en" in result.stderr
+    assert "numbers and names are checked for nl and en only, not de → en" not in result.stderr  # one note
+    assert ("numbers and names and meaning (negation, dates, units, direction) are checked for nl and en only, "
+            "not de → en") in result.stderr
 
 
 # --------------------------------------------------------------------------------------------

@@ -757,9 +757,13 @@ def check(source: str, translation: str, glossary: str | None, source_lang: str,
     if not quiet and output_format != "rich":
         click.echo(f"wirebrief: check: {summary}", err=True)
     from .check import reads_numbers_and_names
+    from .meaning import reads_meaning
 
-    if not quiet and not reads_numbers_and_names(source_lang, target_lang):
-        click.echo(f"wirebrief: note: numbers and names are checked for nl and en only, not {source_lang} → {target_lang}", err=True)
+    unread = [what for what, read in (("numbers and names", reads_numbers_and_names(source_lang, target_lang)),
+                                      ("meaning (negation, dates, units, direction)", reads_meaning(source_lang, target_lang)))
+              if not read]
+    if not quiet and unread:
+        click.echo(f"wirebrief: note: {' and '.join(unread)} are checked for nl and en only, not {source_lang} → {target_lang}", err=True)
     _exit_on_findings(result.findings, fail_on)
 
 
