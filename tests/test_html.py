@@ -269,8 +269,8 @@ def test_the_header_names_engine_precision_and_time_split(troubled):
     detected = {"language": "nl", "confidence": 0.987}
     page = Page(to_html(replace(troubled, provenance=provenance, detected=detected, route=route)))
     assert "made in English from the article, then translated into en" in page.text
-    assert "Helsinki-NLP/opus-mt-nl-en: CTranslate2, cpu, int8" in page.text
-    assert "google/flan-t5-large: Transformers (PyTorch), cuda, bfloat16" in page.text
+    assert "Helsinki-NLP/opus-mt-nl-en via CTranslate2 (cpu, int8)" in page.text
+    assert "google/flan-t5-large via transformers (torch) (cuda, bfloat16)" in page.text
     assert "13.3 s (load 2.0 s, translate 8.0 s, summarise 3.3 s)" in page.text
     assert "nl (0.99)" in page.text and "None" not in page.text
 

@@ -16,7 +16,7 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
-from .render import _route_note, plural, tier_title
+from .render import header_rows, plural, tier_title
 
 if TYPE_CHECKING:
     from .check import Finding
@@ -27,9 +27,6 @@ if TYPE_CHECKING:
 #: No fetches of any kind: styles inline, images only as data: URLs, no scripts, no forms.
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 
-_ENGINES = {"transformers": "Transformers (PyTorch)", "ctranslate2": "CTranslate2", "fake": "fake engine"}
-_STEPS = (("load_seconds", "load"), ("translate_seconds", "translate"), ("summarise_seconds", "summarise"),
-          ("tiers_translate_seconds", "translate tiers"))  # fmt: skip
 _SEVERITIES = ("error", "warning")
 
 _CSS = """
@@ -254,59 +251,9 @@ def _worst(marks: Sequence[tuple[_Row, Finding]]) -> str:
 # The brief's page
 
 
-def _engine_words(info: dict[str, Any]) -> str:
-    """'Helsinki-NLP/opus-mt-nl-en: CTranslate2, cpu, int8' from an engine's provenance."""
-    engine = info.get("engine")
-    precision = info.get("compute_type") or info.get("dtype")
-    details = [_ENGINES.get(engine, engine), info.get("device"), precision]
-    shown = [str(detail) for detail in details if detail and detail != "none"]
-    return f"{info.get('model')}" + (f": {', '.join(shown)}" if shown else "")
-
-
-def _time_split(timings: dict[str, Any]) -> str | None:
-    total = timings.get("total_seconds")
-    if total is None:
-        return None
-    steps = [f"{label} {timings[key]:.1f} s" for key, label in _STEPS if timings.get(key) is not None]
-    return f"{total:.1f} s" + (f" ({', '.join(steps)})" if steps else "")
-
-
-def _languages(brief: Brief) -> str:
-    if not brief.translated:
-        return f"{brief.target_language}: already in the target language, not translated"
-    return f"{brief.source_language} → {brief.target_language}"
-
-
 def _header_rows(brief: Brief) -> list[tuple[str, str]]:
-    """(label, HTML) pairs for the header; values are escaped here."""
-    meta = brief.metadata
-    rows = [("Source", _e(meta.source_name or "-"))]
-    if meta.input_format != "text":
-        rows.append(("Input", _e(meta.input_format)))
-    rows += [
-        (label, _e(value))
-        for label, value in (("Title", meta.title), ("Author", meta.author), ("Site", meta.site))
-        if value
-    ]
-    if meta.url and meta.url != meta.source_name:
-        rows.append(("URL", _link(meta.url)))
-    rows += [
-        (label, _e(value)) for label, value in (("Date", meta.date), ("Dateline", meta.dateline)) if value
-    ]
-    rows.append(("Languages", _e(_languages(brief))))
-    if brief.detected:
-        confidence = brief.detected.get("confidence")
-        shown = f" ({confidence:.2f})" if isinstance(confidence, (int, float)) else ""
-        rows.append(("Detected", _e(f"{brief.detected.get('language')}{shown}")))
-    note = _route_note(brief)
-    if note:
-        rows.append(("Tiers", _e(note)))
-    for role, info in brief.provenance.get("models", {}).items():
-        rows.append((f"{role.capitalize()} model", _e(_engine_words(info))))
-    time_split = _time_split(brief.provenance.get("timings", {}))
-    if time_split:
-        rows.append(("Time", _e(time_split)))
-    return rows
+    """(label, HTML) pairs: the other views' header rows, escaped, the URL a link."""
+    return [(label, _link(value) if label == "URL" else _e(value)) for label, value in header_rows(brief)]
 
 
 def _header(brief: Brief, title: str) -> str:

@@ -82,13 +82,14 @@ def time_split(timings: dict) -> str | None:
         return None
     parts = [
         f"{label} {timings[key]:.1f} s"
-        for label, key in (("load", "load_seconds"), ("translate", "translate_seconds"), ("summarise", "summarise_seconds"))
-        if timings.get(key)
+        for label, key in (("load", "load_seconds"), ("translate", "translate_seconds"),
+                           ("summarise", "summarise_seconds"), ("translate tiers", "tiers_translate_seconds"))
+        if timings.get(key) is not None
     ]
     return f"{total:.1f} s" + (f" ({', '.join(parts)})" if parts else "")
 
 
-def _header_rows(brief: Brief) -> list[tuple[str, str]]:
+def header_rows(brief: Brief) -> list[tuple[str, str]]:
     meta = brief.metadata
     rows = [("Source", meta.source_name or "-")]
     if meta.input_format != "text":
@@ -270,7 +271,7 @@ def to_markdown(brief: Brief, *, side_by_side: bool = False) -> str:
     headline = brief.summaries.get("headline") if brief.summaries else None
     title = headline.text if headline and headline.text else (brief.metadata.source_name or "Brief")
     lines = [f"# {title}", ""]
-    lines += [f"- **{label}:** {value}" for label, value in _header_rows(brief)]
+    lines += [f"- **{label}:** {value}" for label, value in header_rows(brief)]
     for tier in brief.summaries.tiers if brief.summaries else ():
         if tier.name == "headline":
             continue
@@ -340,7 +341,7 @@ def to_rich(brief: Brief, *, side_by_side: bool = False, findings: str = "summar
     header = Table.grid(padding=(0, 2))
     header.add_column(style="bold cyan", no_wrap=True)
     header.add_column()
-    for label, value in _header_rows(brief):
+    for label, value in header_rows(brief):
         header.add_row(label, Text(value))
     parts: list[RenderableType] = [Panel(header, title="wirebrief", title_align="left", border_style="cyan")]
 
