@@ -309,3 +309,17 @@ def test_reading_a_small_file_sets_aside_no_more_than_it_needs(tmp_path):
         tracemalloc.stop()
     assert data == path.read_bytes()
     assert peak < 4 * len(data)
+
+
+def test_text_handed_in_as_a_string_is_held_to_the_article_limit(monkeypatch):
+    """read_article(text=...) and both sides of `wirebrief check` come in as strings, past
+    read_input: segmentation itself refuses an article over the limit."""
+    from wirebrief.check import check_texts
+    from wirebrief.pipeline import read_article
+
+    monkeypatch.setattr(document, "MAX_ARTICLE_BYTES", 10 * 1024)
+    long = SENTENCE * 150
+    with pytest.raises(InputError, match="more than the 10 KiB wirebrief briefs"):
+        read_article("record-7", text=long, source_lang="nl")
+    with pytest.raises(InputError, match="translation has .* bytes of text, more than the 10 KiB"):
+        check_texts(SENTENCE, long)

@@ -248,6 +248,9 @@ def parse(
     text: str, *, language: str = "nl", source_name: str | None = None, encoding: str = "utf-8"
 ) -> Document:
     """Split decoded text into paragraphs and sentences, taking metadata out of the prose."""
+    # Here too, not only where inputs are read: text handed in as a string (`read_article(text=)`,
+    # both sides of `wirebrief check`) reaches segmentation only through here.
+    check_article_size(text, source_name or "input")
     text = text.strip()
     date = None
     match = _DATE_MARKER.match(text)
@@ -281,6 +284,7 @@ def from_blocks(
     """A document from blocks whose kinds are known (HTML, Markdown, Word): no guessing of
     headings; a dateline opening the first paragraph is still taken out as metadata."""
     metadata = metadata or Metadata()
+    check_article_size("\n\n".join(text for _, text in blocks), metadata.source_name or "input")
     paragraphs: list[Paragraph] = []
     for kind, text in blocks:
         text = " ".join(text.split())
@@ -305,7 +309,6 @@ def load(source: str | Path, *, language: str = "nl") -> Document:
     """Read, decode and parse one article from a path or ``-`` for stdin."""
     data, name = read_source(source)
     text, encoding = decode(data, name)
-    check_article_size(text, name)
     return parse(text, language=language, source_name=name, encoding=encoding)
 
 
