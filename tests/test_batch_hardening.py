@@ -244,7 +244,7 @@ def test_symlink_loops_and_dangling_links_are_failed_inputs(tmp_path: Path):
     entries = Manifest(out).load()
     assert entries["self.txt"]["status"] == "failed" and "symbolic links" in entries["self.txt"]["error"]
     dangling = entries["dangling.txt"]
-    assert dangling["status"] == "failed" and "No such file" in dangling["error"]
+    assert dangling["status"] == "failed" and "no such file" in dangling["error"].lower()
     assert {"ping.txt", "pong.txt"} <= set(entries)
 
 
@@ -354,3 +354,22 @@ def test_cli_poison_records_exit_7(tmp_path: Path, tiny_models):
     ])
     assert result.exit_code == EXIT_PARTIAL, result.output
     assert len(manifest_lines(out)) == 2
+
+
+def test_an_input_over_the_size_limit_fails_alone_unread(tmp_path, monkeypatch):
+    from wirebrief import document
+
+    feed = tmp_path / "feed"
+    feed.mkdir()
+    (feed / "small.txt").write_text("De minister sprak dinsdag in Brussel over de plannen van het kabinet.\n", encoding="utf-8")
+    (feed / "huge.txt").write_bytes(b"a" * 4096)
+    monkeypatch.setattr(document, "MAX_INPUT_BYTES", 1024)
+    read = []
+    real = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: read.append(self.name) or real(self))
+    report = run([feed], tmp_path / "out", tiers="none")
+    assert (report.ok, report.failed) == (1, 1)
+    assert "huge.txt" not in read  # refused from its size, never read whole
+    entries = [json.loads(line) for line in (tmp_path / "out" / "manifest.jsonl").read_text().splitlines()]
+    huge = next(entry for entry in entries if entry["id"] == "huge.txt")
+    assert huge["status"] == "failed" and "more than the 1 KiB wirebrief reads from one input" in huge["error"]

@@ -635,10 +635,12 @@ def _read(item: Item, source_lang: str, started: float, input_format: str = "aut
     if item.error is not None:
         return _Pending(item, "", started, error=item.error)
     if item.path is not None:
-        try:
-            data = item.path.read_bytes()
-        except OSError as error:
-            return _Pending(item, "", started, error=f"{item.origin}: cannot be read ({error.strerror or error})")
+        from .document import read_source
+
+        try:  # at most the input limit is read: a huge file is refused from its size, unread
+            data, _ = read_source(item.path)
+        except InputError as error:
+            return _Pending(item, "", started, error=error.one_line())
     else:
         data = (item.text or "").encode("utf-8")
     digest = hashlib.sha256(data).hexdigest()

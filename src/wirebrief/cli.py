@@ -787,6 +787,7 @@ def detect(source: str, input_format: str, output_format: str | None, offline: b
     from .inputs import read_input, to_document
 
     settings = _settings(offline=offline)
+    _quiet_libraries(_debug_on(click.get_current_context()))
     extracted = read_input(source, input_format=input_format, offline=settings.fetch_offline)
     found = detect_language(extracted.plain_text)
     problem = refusal(found, extracted.plain_text, extracted.name)
