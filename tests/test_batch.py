@@ -493,3 +493,49 @@ def test_a_batch_reads_html_and_markdown_from_folders_and_jsonl(tmp_path: Path):
     notes = json.loads((out / entries["notes.md"]["output"]).read_text(encoding="utf-8"))
     assert [p["kind"] for p in notes["paragraphs"]] == ["heading", "paragraph"]
     assert notes["paragraphs"][0]["source"] == "Storm in Zeeland"
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("cache", ["surviving", "none"])
+def test_default_engine_killed_and_resumed_with_mixed_windows_gives_the_clean_results(
+    tmp_path: Path, tiny_models, cache: str,
+):
+    """The default engine (CTranslate2 int8 on a CPU), tiers made, windows of several articles:
+    a rerun briefs the rest in windows the clean run never had, and must still give its results."""
+    feed = tmp_path / "feed"
+    feed.mkdir()
+    for number in range(6):
+        (feed / f"n{number}.txt").write_text(article_text(number), encoding="utf-8")
+    flags = ["--translation-model", str(tiny_models["translation"]), "--summary-model", str(tiny_models["summary"]),
+             "--device", "cpu", "--offline", "--tiers", "headline,lede", "--window", "4"]
+
+    def command(out: Path, cache_file: Path | None) -> list[str]:
+        caching = ["--cache", str(cache_file)] if cache_file else ["--no-cache"]
+        return [sys.executable, "-m", "wirebrief", "batch", str(feed), "--out", str(out), *flags, *caching]
+
+    clean, killed = tmp_path / "clean", tmp_path / "killed"
+    subprocess.run(command(clean, tmp_path / "clean.sqlite3" if cache == "surviving" else None), check=True,
+                   capture_output=True)
+    cache_file = tmp_path / "killed.sqlite3" if cache == "surviving" else None
+    process = subprocess.Popen(command(killed, cache_file), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline and process.poll() is None:
+        entries = Manifest(killed).load() if killed.exists() else {}
+        if sum(entry["status"] == "ok" for entry in entries.values()) >= 1:
+            break
+        time.sleep(0.05)
+    assert process.poll() is None, "the run ended before it could be killed"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    done_before = {i for i, e in Manifest(killed).load().items() if e["status"] == "ok"}
+    assert 1 <= len(done_before) < 6
+    rerun = subprocess.run(command(killed, cache_file), capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stderr
+
+    def results(folder: Path) -> dict[str, object]:
+        return {
+            path.relative_to(folder).as_posix(): strip_timings(json.loads(path.read_text(encoding="utf-8")))
+            for path in folder.rglob("*.json")
+        }
+
+    assert results(killed) == results(clean)
