@@ -363,6 +363,42 @@ def test_a_broken_cache_warns_once_and_the_run_goes_on(path, breakage, caplog):
     assert engine.cache.stats()["usable"] is False
 
 
+def _foreign_version_one(path: Path, *, table: str = "CREATE TABLE notes (body TEXT)") -> bytes:
+    """Another program's database that happens to set user_version = 1, as ours does; its bytes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    connection = sqlite3.connect(path)
+    connection.execute(table)
+    connection.execute("INSERT INTO notes VALUES ('keep me')" if "notes" in table else "SELECT 1")
+    connection.execute("PRAGMA user_version = 1")
+    connection.commit()
+    connection.close()
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize("table", [
+    "CREATE TABLE notes (body TEXT)",
+    # Our table's name with other columns is still not ours.
+    "CREATE TABLE generations (key TEXT PRIMARY KEY, body TEXT)",
+])
+def test_a_foreign_database_with_our_version_is_never_changed(path, table, caplog):
+    before = _foreign_version_one(path, table=table)
+    caplog.set_level(logging.WARNING, logger="wirebrief.cache")
+    cache = GenerationCache(path)
+    engine = CachedEngine(fake(), cache)
+
+    assert engine.generate(TEXTS, PARAMS) == expected(TEXTS)
+    assert engine.generate(TEXTS, PARAMS) == expected(TEXTS)
+    cache.close()
+    # Not one byte: not even the journal mode in its header (WAL would set bytes 18 and 19).
+    assert path.read_bytes() == before
+    assert not Path(f"{path}-wal").exists()
+    [warning] = cache_warnings(caplog)
+    assert "another program" in warning.getMessage()
+    with pytest.raises(ConfigError, match="another program"):
+        GenerationCache(path).clear()
+    assert path.read_bytes() == before
+
+
 def test_a_cache_under_a_file_is_bypassed(tmp_path, caplog):
     (tmp_path / "plain-file").write_text("not a folder")
     path = tmp_path / "plain-file" / "generations.sqlite3"
@@ -429,7 +465,7 @@ def test_stats_of_a_missing_file_do_not_create_it(path):
     stats = GenerationCache(path).stats()
     assert stats == {
         "path": str(path), "exists": False, "size_bytes": 0, "entries": 0, "engines": {},
-        "oldest": None, "newest": None, "usable": True, "reason": None,
+        "oldest": None, "newest": None, "usable": True,
     }
     assert not path.exists()
 
@@ -443,8 +479,11 @@ def test_stats_count_entries_per_engine_and_clear_empties(path):
 
     stats = GenerationCache(path).stats()
     assert stats["usable"] is True and stats["exists"] is True
-    assert stats["engines"] == {"bulk": 300, "fake:fake/engine": 4, "fake:other/model": 2}
+    # Models by name, engine and precision (from the description kept beside their outputs);
+    # a key with no description says what it can.
+    assert stats["engines"] == {"bulk": 300, "fake/engine (fake, none)": 4, "other/model (fake, none)": 2}
     assert stats["entries"] == 306
+    assert "reason" not in stats
     oldest, newest = datetime.fromisoformat(stats["oldest"]), datetime.fromisoformat(stats["newest"])
     assert oldest <= newest
     assert stats["size_bytes"] > 100_000
@@ -457,6 +496,19 @@ def test_stats_count_entries_per_engine_and_clear_empties(path):
     CachedEngine(inner, cache).generate(TEXTS, PARAMS)
     assert inner.generated_texts == TEXTS
     assert cache.clear() == 4
+
+
+def test_stats_name_a_model_by_its_key_where_nothing_describes_it(path):
+    cache = GenerationCache(path)
+    cache.put_many("ctranslate2:int8:hub:Helsinki-NLP/opus-mt-nl-en@0123abcd", PARAMS, [("zin", Generation("x", 1, 1, False))])
+    cache.put_many("transformers:float32:local:9f8e7d6c5b4a", PARAMS, [("zin", Generation("x", 1, 1, False))])
+    cache.put_many("transformers:float32:local:9f8e7d6c5b4a#tokens", PARAMS, [("zin", Generation("", 3, 0, False))])
+
+    assert cache.stats()["engines"] == {
+        "Helsinki-NLP/opus-mt-nl-en (CTranslate2, int8)": 1,
+        "a local model (9f8e7d6c) (transformers (torch), float32)": 1,
+    }
+    assert cache.clear() == 2, "token counts are not outputs"
 
 
 # -- the real engine ---------------------------------------------------------------------------

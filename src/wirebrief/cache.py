@@ -57,6 +57,15 @@ CREATE TABLE IF NOT EXISTS generations (
 )
 """
 _SIDE_FILES = ("-wal", "-shm", "-journal")
+#: The columns of wirebrief's one table: a file with any other table is another program's.
+_COLUMNS = {"key", "engine", "params", "source", "output", "input_tokens", "output_tokens", "hit_limit", "created"}
+#: Entries kept beside an engine's outputs, under its key with this suffix: its token counts
+#: and its description (see DeferredEngine).
+_TOKENS, _ABOUT = "#tokens", "#about"
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def default_cache_path() -> Path:
@@ -161,6 +170,7 @@ class GenerationCache:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise _Unusable(f"its folder cannot be created: {_reason(error)}") from None
+        self._inspect()
         # isolation_level=None: no implicit transactions; writes use explicit BEGIN IMMEDIATE.
         connection = sqlite3.connect(
             self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
@@ -177,6 +187,36 @@ class GenerationCache:
             raise
         self._connection = connection
         return connection
+
+    def _inspect(self) -> None:
+        """Refuse a file that is not a wirebrief cache before anything could change it.
+
+        Read through a read-only connection: opening for writing would already let SQLite
+        switch the journal mode or checkpoint another program's write-ahead log. A file is a
+        cache when it holds wirebrief's table and nothing else; its version is checked after.
+        """
+        try:
+            if self.path.stat().st_size == 0:
+                return  # a new file: the schema is created in it
+        except FileNotFoundError:
+            return
+        reader = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
+        try:
+            version = reader.execute("PRAGMA user_version").fetchone()[0]
+            tables = {
+                name: {row[1] for row in reader.execute(f"PRAGMA table_info({_quoted(name)})")}
+                for (name,) in reader.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            }
+        finally:
+            reader.close()
+        if not tables and version == 0:
+            return  # an empty database: the schema is created in it
+        if version == SCHEMA_VERSION and tables == {"generations": _COLUMNS}:
+            return
+        if version > SCHEMA_VERSION and "generations" in tables:
+            # A newer wirebrief's layout: not readable here, but a cache, so `clear` may renew it.
+            raise _Unusable(f"schema version {version}; this wirebrief reads version {SCHEMA_VERSION}")
+        raise _Foreign("it is an SQLite database of another program")
 
     def _check_schema(self, connection: sqlite3.Connection) -> None:
         """Create the table in a new file; refuse a file of another version or another program."""
@@ -322,9 +362,11 @@ class GenerationCache:
     def stats(self) -> dict[str, Any]:
         """What is in the cache, for `wirebrief cache`; never raises.
 
-        Returns path, exists, size_bytes (the file and its write-ahead log), entries, engines
-        (entries per engine key), oldest and newest (ISO 8601, UTC), usable and reason (why not,
-        or None). A missing file is not created: it reports usable with no entries.
+        Returns path, exists, size_bytes (the file and its write-ahead log), entries (model
+        outputs; token counts and descriptions kept beside them are not counted), engines
+        (outputs per model in a reader's words: "Helsinki-NLP/opus-mt-nl-en (CTranslate2,
+        int8)"), oldest and newest (ISO 8601, UTC), usable, and reason only when not usable.
+        A missing file is not created: it reports usable with no entries.
         """
         with self._lock:
             result: dict[str, Any] = {
@@ -336,7 +378,6 @@ class GenerationCache:
                 "oldest": None,
                 "newest": None,
                 "usable": True,
-                "reason": None,
             }
             if self._unusable is not None:
                 result.update(usable=False, reason=self._unusable, entries=None)
@@ -348,8 +389,11 @@ class GenerationCache:
                 return result
             try:
                 connection = self._open(create=False)
-                engines = connection.execute(
+                counts = connection.execute(
                     "SELECT engine, count(*) FROM generations GROUP BY engine ORDER BY engine"
+                ).fetchall()
+                about = connection.execute(
+                    "SELECT engine, output FROM generations WHERE engine LIKE ?", (f"%{_ABOUT}",)
                 ).fetchall()
                 oldest, newest = connection.execute(
                     "SELECT min(created), max(created) FROM generations"
@@ -359,9 +403,10 @@ class GenerationCache:
                 self._close()
                 result.update(usable=False, reason=_reason(error), entries=None)
                 return result
+            engines = _engine_names(counts, about)
             result.update(
-                engines={engine: count for engine, count in engines},
-                entries=sum(count for _, count in engines),
+                engines=engines,
+                entries=sum(engines.values()),
                 oldest=_iso(oldest),
                 newest=_iso(newest),
                 size_bytes=self._size_bytes(),
@@ -369,7 +414,7 @@ class GenerationCache:
             return result
 
     def clear(self) -> int:
-        """Remove every entry and return how many there were; the file shrinks (VACUUM).
+        """Remove every entry and return how many model outputs there were; the file shrinks.
 
         This is also how a user repairs a broken cache: a file that is not a readable SQLite
         database, or one with a schema version this wirebrief does not know, is deleted (with
@@ -415,7 +460,10 @@ class GenerationCache:
         connection = self._open()
         connection.execute("BEGIN IMMEDIATE")
         try:
-            count = connection.execute("SELECT count(*) FROM generations").fetchone()[0]
+            count = connection.execute(
+                "SELECT count(*) FROM generations WHERE engine NOT LIKE ? AND engine NOT LIKE ?",
+                (f"%{_ABOUT}", f"%{_TOKENS}"),
+            ).fetchone()[0]
             connection.execute("DELETE FROM generations")
             connection.execute("COMMIT")
         except BaseException:
@@ -452,6 +500,39 @@ class GenerationCache:
         return total
 
 
+_KIND_NAMES = {"ctranslate2": "CTranslate2", "transformers": "transformers (torch)"}
+
+
+def _engine_names(counts: Sequence[tuple[str, int]], about: Sequence[tuple[str, str]]) -> dict[str, int]:
+    """Outputs per engine key, each key named as a reader knows its model: the description
+    stored beside it where there is one, else what the key itself says (kind:precision:model)."""
+    described: dict[str, str] = {}
+    for key, text in about:
+        with suppress(ValueError, TypeError, KeyError):
+            info = json.loads(text)["describe"]
+            described[key.removesuffix(_ABOUT)] = f"{info['model']} ({info['engine']}, {info['dtype']})"
+    names: dict[str, int] = {}
+    for key, count in counts:
+        if key.endswith((_ABOUT, _TOKENS)):
+            continue
+        name = described.get(key) or _name_from_key(key)
+        if name in names:  # one model rebuilt in place: its older outputs apart
+            name = f"{name} [{key.rsplit('@', 1)[-1].rsplit(':', 1)[-1][:8]}]"
+        names[name] = names.get(name, 0) + count
+    return names
+
+
+def _name_from_key(key: str) -> str:
+    kind, _, rest = key.partition(":")
+    precision, _, identity = rest.partition(":")
+    origin, _, model = identity.partition(":")
+    if origin == "hub":
+        model = model.rsplit("@", 1)[0]
+    else:
+        model = f"a local model ({model[:8]})" if model else key
+    return f"{model} ({_KIND_NAMES.get(kind, kind)}, {precision})" if precision else model
+
+
 def _generation(output: Any, input_tokens: Any, output_tokens: Any, hit_limit: Any) -> Generation | None:
     """A Generation from a row, or None if the row's values are not of the stored types."""
     if not isinstance(output, str) or hit_limit not in (0, 1):
@@ -463,6 +544,38 @@ def _generation(output: Any, input_tokens: Any, output_tokens: Any, hit_limit: A
     return Generation(
         text=output, input_tokens=input_tokens, output_tokens=output_tokens, hit_limit=bool(hit_limit)
     )
+
+
+#: The parameters side entries (token counts, descriptions) are stored under.
+_SIDE_PARAMS = GenerationParams()
+
+
+def _store_about(cache: GenerationCache, key: str, engine: Any) -> dict[str, Any]:
+    """Keep an engine's input limit and description beside its outputs: a later run answers
+    from them without making the engine, and `stats` names the model by them."""
+    about = {"max_input_tokens": engine.max_input_tokens, "describe": engine.describe()}
+    cache.put_many(
+        f"{key}{_ABOUT}", _SIDE_PARAMS,
+        [("about", Generation(json.dumps(about), engine.max_input_tokens, 0, False))],
+    )
+    return about
+
+
+def _read_about(text: str) -> dict[str, Any] | None:
+    """A stored description, or None if it lacks what a brief's provenance shows (entries
+    written before engines said their precision and name as a reader knows them)."""
+    try:
+        about = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(about, dict) or not isinstance(about.get("max_input_tokens"), int):
+        return None
+    described = about.get("describe")
+    if not isinstance(described, dict):
+        return None
+    if not all(isinstance(described.get(name), str) for name in ("engine", "dtype", "device", "model")):
+        return None
+    return about
 
 
 class KeyedEngine(Engine, Protocol):
@@ -485,6 +598,7 @@ class CachedEngine:
         self.cache = cache
         self.hits = 0
         self.misses = 0
+        self._described = False
 
     @property
     def model(self) -> str:
@@ -545,6 +659,10 @@ class CachedEngine:
             # Asked again: an engine made just now may have corrected a key guessed up front.
             key = self.cache_key()
             self.cache.put_many(key, params, list(zip(sources, generated)))
+            if not self._described and not isinstance(self.inner, DeferredEngine):
+                # A deferred engine keeps its own; this one is named for `stats` here.
+                _store_about(self.cache, key, self.inner)
+                self._described = True
             repeats = 0
             for source, generation in zip(sources, generated):
                 places = missing[source]
@@ -568,8 +686,6 @@ class DeferredEngine:
     `cache_key()` will say; it is checked when the engine is made, and the engine's own key
     wins (with a warning) if they differ.
     """
-
-    _PARAMS = GenerationParams()
 
     def __init__(self, key: str, model: str, factory: Callable[[], KeyedEngine], cache: GenerationCache) -> None:
         self._key = key
@@ -595,12 +711,7 @@ class DeferredEngine:
             if actual != self._key:
                 log.warning("cache key %s expected, engine says %s; using the engine's", self._key, actual)
                 self._key = actual
-            about = {"max_input_tokens": engine.max_input_tokens, "describe": engine.describe()}
-            self._cache.put_many(
-                f"{self._key}#about", self._PARAMS,
-                [("about", Generation(json.dumps(about), engine.max_input_tokens, 0, False))],
-            )
-            self._engine, self._about = engine, about
+            self._engine, self._about = engine, _store_about(self._cache, self._key, engine)
         return self._engine
 
     def cache_key(self) -> str:
@@ -623,12 +734,9 @@ class DeferredEngine:
 
     def _described(self) -> dict[str, Any]:
         if self._about is None and self._engine is None:
-            found = self._cache.get_many(f"{self._key}#about", self._PARAMS, ["about"])
+            found = self._cache.get_many(f"{self._key}{_ABOUT}", _SIDE_PARAMS, ["about"])
             if 0 in found:
-                with suppress(ValueError, TypeError):
-                    about = json.loads(found[0].text)
-                    if isinstance(about, dict) and isinstance(about.get("max_input_tokens"), int):
-                        self._about = about
+                self._about = _read_about(found[0].text)
         if self._about is None:
             self.engine  # noqa: B018 - made for its description
         assert self._about is not None
@@ -645,15 +753,15 @@ class DeferredEngine:
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         texts = list(texts)
-        key = f"{self._key}#tokens"
-        known = self._cache.get_many(key, self._PARAMS, texts)
+        key = f"{self._key}{_TOKENS}"
+        known = self._cache.get_many(key, _SIDE_PARAMS, texts)
         missing = list(dict.fromkeys(text for index, text in enumerate(texts) if index not in known))
         counted: dict[str, int] = {}
         if missing:
             counts = self.engine.count_tokens(missing)
             counted = dict(zip(missing, counts))
             self._cache.put_many(
-                key, self._PARAMS, [(text, Generation("", count, 0, False)) for text, count in counted.items()]
+                key, _SIDE_PARAMS, [(text, Generation("", count, 0, False)) for text, count in counted.items()]
             )
         return [known[index].input_tokens if index in known else counted[text] for index, text in enumerate(texts)]
 
