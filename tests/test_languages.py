@@ -241,10 +241,10 @@ def test_numbers_and_names_are_checked_only_where_the_checker_reads_the_language
     german = (DATA / "de-long.txt").read_text(encoding="utf-8")
     found = article(german)
     result = make_brief(found.document, settings=Settings(), tiers="none", engines={"translation": FakeEngine()})
-    assert result.provenance["checks"] == {"numbers_and_names": False}
+    assert result.provenance["checks"] == {"numbers_and_names": False, "meaning": False}
     assert not {f.kind for f in result.findings} & {"number_mismatch", "name_missing", "number_format"}
     dutch = make_brief(article(DUTCH).document, settings=Settings(), tiers="none", engines={"translation": FakeEngine()})
-    assert dutch.provenance["checks"] == {"numbers_and_names": True}
+    assert dutch.provenance["checks"] == {"numbers_and_names": True, "meaning": True}
 
 
 def test_offline_a_missing_tiers_model_is_refused_before_any_translation():

@@ -5,6 +5,7 @@ the hub is played by local sockets."""
 from __future__ import annotations
 
 import http.server
+import os
 import socket
 import threading
 import time
@@ -257,3 +258,24 @@ def test_an_hf_endpoint_that_is_no_http_url_is_said_in_the_line(monkeypatch, thr
     error = raised_quickly(lambda: ensure_fetchable(ABSENT, "summary", offline=False))
     assert f"hub ({endpoint}) could not be reached" in error.one_line()
     assert thread_crashes == []
+
+
+def test_a_brief_online_with_no_hub_stops_before_any_work_and_before_torch(tmp_path):
+    """The CLI end to end: default hub models, not offline, the hub a closed port: one line,
+    exit 4, and neither torch nor transformers imported (the refusal comes first)."""
+    import subprocess
+    import sys
+
+    article = tmp_path / "artikel.txt"
+    article.write_text("De minister sprak dinsdag in Brussel over de plannen van het kabinet voor de komende "
+                       "jaren. Het kabinet beraadt zich nog over de gevolgen.\n", encoding="utf-8")
+    environment = {key: value for key, value in os.environ.items() if key not in ("HF_HUB_OFFLINE", "WIREBRIEF_OFFLINE")}
+    environment["HF_ENDPOINT"] = f"http://127.0.0.1:{free_port()}"
+    code = ("import sys\nfrom wirebrief.cli import main\nsys.argv = ['wirebrief', 'brief', sys.argv[1], '--format', 'json']\n"
+            "try:\n    main()\nexcept SystemExit as end:\n"
+            "    print(end.code, 'torch' in sys.modules, 'transformers' in sys.modules, file=sys.stdout)\n")
+    result = subprocess.run([sys.executable, "-c", code, str(article)], capture_output=True, text=True,
+                            env=environment, timeout=120)
+    assert result.stdout.split() == ["4", "False", "False"], result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "could not be reached" in lines[0] and "Helsinki-NLP/opus-mt-nl-en" in lines[0]

@@ -90,7 +90,8 @@ def _quiet_libraries(debug: bool) -> None:
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         # Read when the hub client is imported; the level covers one imported already.
         os.environ.setdefault("HF_HUB_VERBOSITY", "error")
-        logging.getLogger("huggingface_hub").setLevel(logging.ERROR)
+    # Set either way: a quiet run earlier in the same process must not silence a --debug one.
+    logging.getLogger("huggingface_hub").setLevel(logging.INFO if debug else logging.ERROR)
     logging.basicConfig(
         stream=sys.stderr,
         level=logging.DEBUG if debug else logging.WARNING,

@@ -19,6 +19,7 @@ from .document import Document, Metadata, decode
 from .engine import Engine, known_cache_key, load_engine, startup_seconds
 from .errors import GenerationError, InputError, ModelError, WirebriefError
 from .glossary import load_glossary
+from .meaning import reads_meaning
 from .models import is_present, model_status, resolve
 from .prompts import CHUNK_PROMPT, load_prompts, select_tiers
 from .render import plural
@@ -284,8 +285,7 @@ def iter_briefs(
         except WirebriefError as error:
             by_language[language] = error
     plans = [by_language[document.language] for document in documents]
-    if settings.offline:
-        _refuse_missing_models(plans, settings, engines, tiers=bool(chosen))
+    _refuse_missing_models(plans, settings, engines, tiers=bool(chosen))
 
     def engine_for(role: str, route: Route | None = None) -> Engine:
         if role in engines:
@@ -355,7 +355,10 @@ def iter_briefs(
         timings: dict[str, float] = {}
         provenance: dict[str, Any] = {**provenance_base, "route": found.as_dict(), "models": {}, "generation": {}}
         # Numbers and names are read for Dutch and English only; say when they were not checked.
-        provenance["checks"] = {"numbers_and_names": reads_numbers_and_names(document.language, target_lang)}
+        provenance["checks"] = {
+            "numbers_and_names": reads_numbers_and_names(document.language, target_lang),
+            "meaning": reads_meaning(document.language, target_lang),
+        }
         for role, about in described[index].items():
             provenance["models"][role] = {key: value for key, value in about.items() if key != "generation"}
             provenance["generation"][role] = about["generation"]
@@ -434,19 +437,20 @@ def iter_briefs(
 
 
 def _refuse_missing_models(plans: list, settings: Settings, engines: dict[str, Engine], *, tiers: bool) -> None:
-    """Offline, a model not in the cache can never load: say so before any work is done,
+    """A model not in the cache that cannot be fetched (offline, or the hub not answering one
+    short probe) can never load: say so before any work is done and before torch is imported,
     rather than after translating with the models that are there. A missing (or misnamed)
     translation model fails its articles, in place in `plans`; a missing summary model fails
     the run."""
-    from .models import missing_model_error
+    from .models import ensure_fetchable
 
     problems: dict[tuple[str, str], WirebriefError | None] = {}
 
     def problem(model: str, role: str) -> WirebriefError | None:
         if (model, role) not in problems:
             try:
-                ref = resolve(model)
-                problems[(model, role)] = None if is_present(ref) else missing_model_error(ref, role, offline=True)
+                ensure_fetchable(resolve(model), role, offline=settings.offline)
+                problems[(model, role)] = None
             except WirebriefError as error:
                 problems[(model, role)] = error
         return problems[(model, role)]
