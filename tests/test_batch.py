@@ -342,6 +342,28 @@ def test_cli_batch_exit_code_and_summary_on_partial_failure(tmp_path: Path, feed
     assert "0 ok, 3 failed, 3 skipped" in again.stderr
 
 
+def _kill_after(process: subprocess.Popen, out: Path, *, results: int, seconds: float = 300) -> set[str]:
+    """SIGKILL a running batch once `results` inputs are done; the ids done by then."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and process.poll() is None:
+        entries = Manifest(out).load() if out.exists() else {}
+        if sum(entry["status"] == "ok" for entry in entries.values()) >= results:
+            break
+        time.sleep(0.05)
+    assert process.poll() is None, "the run ended before it could be killed"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    return {identifier for identifier, entry in Manifest(out).load().items() if entry["status"] == "ok"}
+
+
+def _results(folder: Path) -> dict[str, object]:
+    """Every JSON result under `folder`, without what depends on the clock."""
+    return {
+        path.relative_to(folder).as_posix(): strip_timings(json.loads(path.read_text(encoding="utf-8")))
+        for path in folder.rglob("*.json")
+    }
+
+
 def _batch_command(sources: list[str], tiny_flags: list[str], *extra: str) -> list[str]:
     return [sys.executable, "-m", "wirebrief", "batch", *sources, "--tiers", "none", "--no-cache", *tiny_flags, *extra]
 
@@ -360,16 +382,7 @@ def test_a_run_killed_part_way_and_rerun_gives_the_clean_results(tmp_path: Path,
         _batch_command([str(feed)], tiny_flags, "--out", str(killed), *common),
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and process.poll() is None:
-        entries = Manifest(killed).load() if killed.exists() else {}
-        if sum(entry["status"] == "ok" for entry in entries.values()) >= 2:
-            break
-        time.sleep(0.05)
-    assert process.poll() is None, "the run ended before it could be killed"
-    process.send_signal(signal.SIGKILL)
-    process.wait()
-    done_before = {i for i, e in Manifest(killed).load().items() if e["status"] == "ok"}
+    done_before = _kill_after(process, killed, results=2)
     assert 2 <= len(done_before) < 6
 
     rerun = subprocess.run(
@@ -378,13 +391,7 @@ def test_a_run_killed_part_way_and_rerun_gives_the_clean_results(tmp_path: Path,
     assert rerun.returncode == 0, rerun.stderr
     assert f"{6 - len(done_before)} ok, 0 failed, {len(done_before)} skipped" in rerun.stderr
 
-    def results(folder: Path) -> dict[str, object]:
-        return {
-            path.relative_to(folder).as_posix(): strip_timings(json.loads(path.read_text(encoding="utf-8")))
-            for path in folder.rglob("*.json")
-        }
-
-    assert results(killed) == results(clean)
+    assert _results(killed) == _results(clean)
     assert not list(killed.rglob("*.tmp"))
     assert {e["status"] for e in Manifest(killed).load().values()} <= {"ok", "skipped"}
 
@@ -518,24 +525,9 @@ def test_default_engine_killed_and_resumed_with_mixed_windows_gives_the_clean_re
                    capture_output=True)
     cache_file = tmp_path / "killed.sqlite3" if cache == "surviving" else None
     process = subprocess.Popen(command(killed, cache_file), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 600
-    while time.monotonic() < deadline and process.poll() is None:
-        entries = Manifest(killed).load() if killed.exists() else {}
-        if sum(entry["status"] == "ok" for entry in entries.values()) >= 1:
-            break
-        time.sleep(0.05)
-    assert process.poll() is None, "the run ended before it could be killed"
-    process.send_signal(signal.SIGKILL)
-    process.wait()
-    done_before = {i for i, e in Manifest(killed).load().items() if e["status"] == "ok"}
+    done_before = _kill_after(process, killed, results=1, seconds=600)
     assert 1 <= len(done_before) < 6
     rerun = subprocess.run(command(killed, cache_file), capture_output=True, text=True)
     assert rerun.returncode == 0, rerun.stderr
 
-    def results(folder: Path) -> dict[str, object]:
-        return {
-            path.relative_to(folder).as_posix(): strip_timings(json.loads(path.read_text(encoding="utf-8")))
-            for path in folder.rglob("*.json")
-        }
-
-    assert results(killed) == results(clean)
+    assert _results(killed) == _results(clean)
