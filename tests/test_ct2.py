@@ -24,6 +24,7 @@ from wirebrief.ct2 import (
     safe_name,
     storage_quantization,
 )
+from wirebrief import engine as engine_module
 from wirebrief.document import parse
 from wirebrief.engine import GenerationParams, HuggingFaceEngine
 from wirebrief.errors import GenerationError, ModelError, ModelNotFoundError, UsageError
@@ -183,9 +184,11 @@ def test_batch_size_one_and_shuffled_input_give_the_same_results(
 
 
 @pytest.mark.model
-def test_greedy_batches_mix_caps_and_stop_each_text_at_its_own(marian, marian_reference, sentences):
+def test_greedy_batches_mix_caps_and_stop_each_text_at_its_own(marian, marian_reference, sentences, monkeypatch):
     """Greedy decoding puts texts with different caps in one call (a step callback ends each row
     at its cap); the outputs are torch's one sentence at a time, token for token."""
+    # One padding bucket for every sentence, so that caps are all a batch tells apart.
+    monkeypatch.setattr(engine_module, "PAD_STEP", 128)
     caps = {TRANSLATION.cap_for(n) for n in marian.count_tokens(sentences)}
     assert len(caps) > 2  # the example's sentences need several caps
     batches: list[int] = []
@@ -210,6 +213,8 @@ def test_greedy_rows_that_end_before_their_caps_match_torch_alone(
     marian.load()
     end_token = torch_alone._tokenizer.convert_ids_to_tokens(end_id)
     monkeypatch.setattr(marian, "_end_tokens", [*marian._end_tokens, end_token])
+    # One padding bucket for every sentence, so that they share one call.
+    monkeypatch.setattr(engine_module, "PAD_STEP", 128)
     batches: list[int] = []
 
     assert as_tuples(marian.generate(sentences, TRANSLATION, progress=batches.append)) == as_tuples(expected)
@@ -240,9 +245,11 @@ def test_beam_search_keeps_one_cap_per_batch(marian, sentences):
 
 
 @pytest.mark.model
-def test_a_mixed_batch_with_minimums_above_some_caps_matches_torch(marian, marian_torch, sentences):
+def test_a_mixed_batch_with_minimums_above_some_caps_matches_torch(marian, marian_torch, sentences, monkeypatch):
     """min_new_tokens counts up to a text's own cap, so a batch whose caps straddle it decodes in
     one call per minimum; the outputs stay torch's."""
+    # One padding bucket for every sentence, so that caps 16 and 32 can share a batch.
+    monkeypatch.setattr(engine_module, "PAD_STEP", 128)
     params = GenerationParams(max_new_tokens=64, min_new_tokens=20, length_ratio=0.5)
     texts = sentences[:12]
     assert len({params.cap_for(n) for n in marian.count_tokens(texts)}) > 1
@@ -295,7 +302,8 @@ def test_out_of_memory_halves_the_batch_and_keeps_order(
         def translate_batch(self, source, **options):
             if len(source) > 3:
                 raise RuntimeError("CUDA failed with error out of memory")
-            sizes.append(len(source))
+            # Rows of the batch's padded length only there to pad it (all end tokens) not counted.
+            sizes.append(sum(1 for row in source if set(row) != {"</s>"}))
             return real.translate_batch(source, **options)
 
     engine._translator = SmallCard()
@@ -340,7 +348,8 @@ def test_constructor_does_not_convert_or_load_and_a_second_engine_reuses_the_con
     assert not root.exists()
     described = engine.describe()
     assert described["converted_path"] is None and described["load_seconds"] is None
-    assert described["engine"] == "ctranslate2" and described["compute_type"] == "float32"
+    assert described["engine"] == "CTranslate2" and described["compute_type"] == "float32"
+    assert described["dtype"] == "float32" and described["device"] == "cpu"
     assert engine.cache_key() == f"ctranslate2:float32:{fingerprint(ref)}"
     assert not engine.loaded, "describe and cache_key must not load"
 

@@ -200,3 +200,29 @@ def test_cuda_token_budget_follows_free_memory():
     assert cuda_batch_tokens(80 * 2**30) == 80 * 4096
     assert cuda_batch_tokens(24 * 2**30) == 24 * 4096
     assert cuda_batch_tokens(1 * 2**30) == 16_384  # never below a useful floor
+
+
+def test_padded_buckets_grow_with_the_length_and_stop_at_the_limit():
+    from wirebrief.engine import padded_length
+
+    assert [padded_length(n, 512) for n in (1, 32, 33, 64, 65, 129, 257, 500)] == [32, 32, 64, 64, 96, 160, 320, 512]
+    assert padded_length(300, 256) == 256
+    # Under 32 tokens of padding, or a quarter of the length past 256 tokens.
+    assert all(n <= padded_length(n, 10_000) < n + max(32, n / 4) for n in range(1, 5000))
+
+
+def test_a_padded_plan_keeps_one_bucket_per_batch():
+    from wirebrief.engine import padded_length, plan_batches
+
+    lengths = [10, 40, 12, 50, 14, 60, 9]
+    caps = [48, 80, 48, 80, 48, 80, 48]
+    bucket = lambda n: padded_length(n, 512)  # noqa: E731
+    batches = plan_batches(lengths, caps, max_batch_tokens=10_000, cap_ratio=0.0, padded=bucket)
+    assert sorted(sorted(batch) for batch in batches) == [[0, 2, 4, 6], [1, 3, 5]]
+    # Unpadded, the same texts share one batch.
+    assert len(plan_batches(lengths, caps, max_batch_tokens=10_000, cap_ratio=0.0)) == 1
+    # The budget is counted at the padded length: 3 x (64 + 80) = 432 tokens do not fit in 431,
+    # where 3 x (60 + 80) unpadded would.
+    three = [40, 50, 60]
+    assert [len(b) for b in plan_batches(three, [80] * 3, max_batch_tokens=431, padded=bucket)] == [2, 1]
+    assert [len(b) for b in plan_batches(three, [80] * 3, max_batch_tokens=431)] == [3]

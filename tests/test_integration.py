@@ -183,4 +183,9 @@ def test_json_of_each_engine_and_of_a_cached_rerun_validates(tiny_settings, exam
     for _ in range(2):  # the second run is served by the cache
         result = make_brief(document, settings=settings, detected=detected, tiers="headline")
         jsonschema.validate(json.loads(to_json(result)), schema)
-    assert result.provenance["models"]["translation"]["engine"] == ("ctranslate2" if engine == "ctranslate2" else "transformers")
+    # The engine in a reader's words and its real precision, cached rerun or not.
+    translation = result.provenance["models"]["translation"]
+    if engine == "ctranslate2":
+        assert (translation["engine"], translation["dtype"], translation["device"]) == ("CTranslate2", "int8", "cpu")
+    else:
+        assert (translation["engine"], translation["dtype"], translation["device"]) == ("transformers (torch)", "float32", "cpu")

@@ -24,21 +24,23 @@ import shutil
 import tempfile
 import time
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from .config import user_cache_dir
 from .engine import (
+    CTRANSLATE2_NAME,
     DEFAULT_BATCH_TOKENS,
     Generation,
     GenerationParams,
     ModelFiles,
     ProgressCallback,
     _OutOfMemory,
+    padded_length,
 )
 from .errors import GenerationError, ModelError, UsageError
-from .models import ModelRef, fingerprint, missing_model_error
+from .models import ModelRef, ensure_fetchable, fingerprint, missing_model_error
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +109,12 @@ def storage_quantization(compute_type: str) -> str:
     from int8 only in the type of the non-quantized layers, which CTranslate2 casts at load.
     """
     return "int8" if compute_type.startswith("int8") else compute_type
+
+
+def precision_name(compute_type: str) -> str:
+    """The precision a reader knows (int8, float16, bfloat16, float32): what the weights are
+    stored in, so int8_float16 is int8. The full compute type stays in `compute_type`."""
+    return storage_quantization(compute_type)
 
 
 def resolve_device(requested: str) -> str:
@@ -249,10 +257,11 @@ class CTranslate2Engine(ModelFiles):
     def describe(self) -> dict[str, Any]:
         config = self._config
         return {
-            "engine": "ctranslate2",
+            "engine": CTRANSLATE2_NAME,
             "model": self.model,
             "architecture": (config.architectures or [config.model_type])[0],
             "device": self.device,
+            "dtype": precision_name(self.compute_type),
             "compute_type": self.compute_type,
             "converted_path": None if self.converted_path is None else str(self.converted_path),
             "load_seconds": None if self.load_seconds is None else round(self.load_seconds, 3),
@@ -394,7 +403,9 @@ class CTranslate2Engine(ModelFiles):
         config = try_to_load_from_cache(self.ref.location, "config.json")
         if isinstance(config, str) and _has_weights(Path(config).parent):
             return Path(config).parent
+        ensure_fetchable(self.ref, self.role, offline=self.offline)
         if self.offline:
+            # Its config is here but not its weights: nothing to convert from.
             raise missing_model_error(self.ref, self.role, offline=True)
         from .models import pull
 
@@ -480,6 +491,19 @@ class CTranslate2Engine(ModelFiles):
         search has no such callback; its batches keep one cap each."""
         return 0.0 if params.num_beams == 1 else 1.0
 
+    def _padding(self) -> Callable[[int], int]:
+        """Every input is padded to its bucket's ceiling, so its output never depends on what
+        else is in its batch (see `padded_length`)."""
+        return lambda length: padded_length(length, self.max_input_tokens)
+
+    def _filler(self, sources: list[list[str]]) -> list[str] | None:
+        """A row of the batch's padded length where no input has it, else None: CTranslate2
+        pads a batch to its longest row. Its content only affects its own, discarded, output."""
+        ceiling = padded_length(max(len(source) for source in sources), self.max_input_tokens)
+        if any(len(source) >= ceiling for source in sources):
+            return None
+        return [str(self._tokenizer.eos_token)] * ceiling
+
     def _generate_batch(
         self, sources: list[list[str]], caps: list[int], params: GenerationParams
     ) -> list[tuple[str, int, bool]]:
@@ -509,6 +533,12 @@ class CTranslate2Engine(ModelFiles):
         # so the limits grow by its length and it is cut off before counting and decoding.
         prefix = [] if params.target_language is None else [params.target_language]
         ends = [limit + len(prefix) for limit in limits]
+        filler = self._filler(sources)
+        if filler is not None:
+            # Greedy rows stop at their own ends, so the filler costs one step; a beam batch
+            # keeps one length for all, the filler's included.
+            sources = [*sources, filler]
+            ends.append(1 + len(prefix) if params.num_beams == 1 else max(ends))
         callback = None
         if len(set(ends)) > 1:
             # max_decoding_length holds for the whole call; the callback ends each row at its
@@ -549,7 +579,8 @@ class CTranslate2Engine(ModelFiles):
             raise GenerationError(f"generation failed on {self.device}: {_first_line(error)}") from None
         end_tokens = set(self._end_tokens)
         outputs = []
-        for result, cap, limit in zip(results, caps, limits):
+        # strict: the filler's result, if any, is the one left over.
+        for result, cap, limit in zip(results[: len(caps)], caps, limits, strict=True):
             tokens = result.hypotheses[0]
             if prefix:
                 if tokens[: len(prefix)] != prefix:
