@@ -241,8 +241,10 @@ def test_docx_with_a_damaged_part_is_an_input_error():
 PAGE_WITHOUT_ARTICLE = b"<html><body><div><p>Een</p></div></body></html>"
 
 
+# Both set wirebrief's own level: a command run in this process before may have left it anywhere.
 def test_html_libraries_are_quiet_unless_debugging(caplog):
     caplog.set_level(logging.WARNING)
+    caplog.set_level(logging.INFO, logger="wirebrief")
     with pytest.raises(InputError, match="no article text"):
         read_input("leeg.html", data=PAGE_WITHOUT_ARTICLE)
     assert [record.getMessage() for record in caplog.records if not record.name.startswith("wirebrief")] == []
@@ -251,6 +253,7 @@ def test_html_libraries_are_quiet_unless_debugging(caplog):
 
 def test_html_libraries_speak_when_debugging(caplog):
     caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="wirebrief")
     with pytest.raises(InputError):
         read_input("leeg.html", data=PAGE_WITHOUT_ARTICLE)
     assert any(record.name.startswith("trafilatura") for record in caplog.records)

@@ -327,11 +327,15 @@ def test_ct2_gets_the_source_code_in_the_input_and_the_target_code_as_prefix(nll
     finally:
         nllb_ct2._translator = real
 
-    [(source, options)] = calls
-    assert [tokens[0] for tokens in source] == [NLD] * 3
-    assert [tokens[-1] for tokens in source] == ["</s>"] * 3
-    assert options["target_prefix"] == [[DEU]] * 3
-    assert options["max_decoding_length"] == 7 + 1  # CTranslate2 counts the prefix
+    # Inputs of different length buckets go in separate calls, each perhaps with a filler row
+    # (nothing but end tokens) that pads it to its bucket's ceiling.
+    assert calls
+    rows = [tokens for source, _ in calls for tokens in source if set(tokens) != {"</s>"}]
+    assert [tokens[0] for tokens in rows] == [NLD] * 3
+    assert [tokens[-1] for tokens in rows] == ["</s>"] * 3
+    for source, options in calls:
+        assert options["target_prefix"] == [[DEU]] * len(source)
+        assert options["max_decoding_length"] == 7 + 1  # CTranslate2 counts the prefix
     assert all(DEU not in r.text and r.output_tokens == 7 for r in results)
 
 

@@ -98,9 +98,21 @@ def _quiet_libraries(debug: bool) -> None:
         format="wirebrief: %(levelname)s: %(message)s" if debug else "wirebrief: warning: %(message)s",
     )
     shown = _ShownOnce(debug)
+    fitted = []
     for handler in logging.getLogger().handlers:
         if not any(isinstance(existing, _ShownOnce) for existing in handler.filters):
             handler.addFilter(shown)
+            fitted.append(handler)
+
+    def unfit() -> None:
+        # The filter belongs to this command: a program that runs wirebrief's commands in its
+        # own process (a test runner, a notebook) gets its handlers back as they were.
+        for handler in fitted:
+            handler.removeFilter(shown)
+
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        context.call_on_close(unfit)
 
 
 class _ShownOnce:
