@@ -25,7 +25,7 @@ The work
     sentences), each with its paragraphs in a seeded
     order; in copy k > 0 every sentence carries " (k)" before its closing punctuation, so no
     sentence repeats and no engine can win by de-duplicating. The copies are written as files
-    and segmented with wirebrief.document, so every line translates exactly the sentences
+    and segmented with wirebrief.inputs.document, so every line translates exactly the sentences
     `wirebrief batch` reads from the same folder. The sentencepiece vocabulary trained on a
     few hundred sentences splits Dutch finer than the real one (about 2.1 pieces a word
     against roughly 1.3-1.5), so a sentence's token counts run higher than with opus-mt, for
@@ -127,7 +127,7 @@ EXAMPLE = REPO / "examples" / "article-nl-2025-02.txt"
 if importlib.util.find_spec("wirebrief") is None:  # run from a checkout without installing
     sys.path.insert(0, str(REPO / "src"))
 
-from wirebrief.document import load as load_document
+from wirebrief.inputs.document import load as load_document
 from wirebrief.translation import translation_params
 
 #: Helsinki-NLP/opus-mt-nl-en's config.json, less what MarianConfig already defaults to.

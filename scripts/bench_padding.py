@@ -35,7 +35,7 @@ def _bench():
 
 
 def _engine(model: Path, convert_root: Path, padded: bool, threads: int):
-    from wirebrief.ct2 import CTranslate2Engine
+    from wirebrief.engines.ct2 import CTranslate2Engine
     from wirebrief.models import resolve
 
     engine = CTranslate2Engine(resolve(str(model)), compute_type="int8", offline=True, convert_root=convert_root, threads=threads)
@@ -90,11 +90,11 @@ def main() -> None:
     parser.add_argument("--pad-step", type=int, help="the smallest bucket width (default: wirebrief's PAD_STEP)")
     args = parser.parse_args()
     if args.pad_step:
-        from wirebrief import engine as engine_module
+        from wirebrief.engines import base as engine_module
 
         engine_module.PAD_STEP = args.pad_step
 
-    from wirebrief.document import parse
+    from wirebrief.inputs.document import parse
     from wirebrief.translation import translation_params
 
     bench = _bench()
@@ -109,7 +109,7 @@ def main() -> None:
     ]
     convert_root = args.work_dir / "ct2-padding"
     engines = {padded: _engine(paths.model, convert_root, padded, args.threads) for padded in (False, True)}
-    from wirebrief import engine as engine_module
+    from wirebrief.engines import base as engine_module
 
     print(f"{len(sentences)} sentences, CTranslate2 int8, {engines[True]._intra_threads()} threads, buckets from {engine_module.PAD_STEP} tokens")
     for beams in args.beams:

@@ -38,7 +38,7 @@ from wirebrief.check import (
     check_texts,
     check_translation,
 )
-from wirebrief.glossary import Glossary, load_glossary
+from wirebrief.check.glossary import Glossary, load_glossary
 from wirebrief.summaries import Summaries, Tier
 from wirebrief.translation import TranslatedParagraph, TranslatedSentence
 

@@ -63,7 +63,7 @@ def _shown(path: Path) -> Path:
 
 def render_brief(article: Path, models: Path) -> str:
     import wirebrief
-    from wirebrief.html import to_html
+    from wirebrief.render.html import to_html
 
     models = _shown(models)
     settings = wirebrief.Settings(

@@ -1,6 +1,6 @@
 """A deterministic fake engine, so pipeline logic can be tested without a model.
 
-`FakeEngine` implements the `Engine` protocol of `wirebrief.engine` with rules simple enough to
+`FakeEngine` implements the `Engine` protocol of `wirebrief.engines.base` with rules simple enough to
 predict in a test:
 
 - A token is a whitespace-separated word, plus one for the end-of-sequence token:
@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from wirebrief.engine import Generation, GenerationParams, ProgressCallback
+from wirebrief.engines.base import Generation, GenerationParams, ProgressCallback
 from wirebrief.errors import GenerationError
 
 _MARKED = re.compile(r"EN\((.*?)\)(?=\s+EN\(|\s*$)", re.DOTALL)

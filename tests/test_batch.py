@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 from fakes import FakeEngine
 
-from wirebrief import engine as engine_module
+from wirebrief.engines import base as engine_module
 from wirebrief.batch import (
     MANIFEST,
     Manifest,

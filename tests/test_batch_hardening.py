@@ -282,7 +282,7 @@ def test_jsonl_stream_write_errors_propagate(tmp_path: Path, error: OSError):
 
 
 def test_html_pages_and_an_index_of_the_run(tmp_path: Path):
-    from wirebrief import html
+    from wirebrief.render import html
 
     records = write_records(
         tmp_path / "in.jsonl",
@@ -357,7 +357,7 @@ def test_cli_poison_records_exit_7(tmp_path: Path, tiny_models):
 
 
 def test_an_input_over_the_size_limit_fails_alone_unread(tmp_path, monkeypatch):
-    from wirebrief import document
+    from wirebrief.inputs import document
 
     feed = tmp_path / "feed"
     feed.mkdir()

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from test_html import EXAMPLE, HOSTILE, make
 
-from wirebrief.document import load, parse
-from wirebrief.html import batch_index, to_html
+from wirebrief.inputs.document import load, parse
+from wirebrief.render.html import batch_index, to_html
 
 pytestmark = pytest.mark.browser
 

@@ -15,10 +15,10 @@ from wirebrief.check import (
     check_translation,
     fails,
 )
-from wirebrief.glossary import parse_tsv
-from wirebrief.names import find_names
-from wirebrief.numbers import extract_numbers
-from wirebrief.quotes import find_quotes
+from wirebrief.check.glossary import parse_tsv
+from wirebrief.check.names import find_names
+from wirebrief.check.figures import extract_numbers
+from wirebrief.check.quotes import find_quotes
 from wirebrief.summaries import Summaries, Tier
 from wirebrief.translation import TranslatedParagraph, TranslatedSentence
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from wirebrief.errors import ConfigError
-from wirebrief.glossary import contains_form, known_names, load_glossary
+from wirebrief.check.glossary import contains_form, known_names, load_glossary
 
 
 def write(tmp_path: Path, name: str, text: str | bytes) -> Path:

@@ -1,12 +1,12 @@
 """Meaning flips a fluent translation can hide: negation, dates, units, direction, in a sentence
-and in the summary tiers (`wirebrief.meaning`, run by `check_sentence` and `check_summaries`)."""
+and in the summary tiers (`wirebrief.check.meaning`, run by `check_sentence` and `check_summaries`)."""
 
 from __future__ import annotations
 
 import pytest
 
 from wirebrief.check import Context, check_sentence, check_summaries, check_translation
-from wirebrief.meaning import lexicon, reads_meaning
+from wirebrief.check.meaning import lexicon, reads_meaning
 from wirebrief.summaries import Summaries, Tier
 from wirebrief.translation import TranslatedParagraph, TranslatedSentence
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from wirebrief.align import align
+from wirebrief.check.align import align
 from wirebrief.check import check_texts
 from wirebrief.errors import InputError
 
@@ -81,7 +81,7 @@ def test_an_added_paragraph_is_reported():
 
 
 def test_glossary_applies_to_check_texts(tmp_path):
-    from wirebrief.glossary import parse_tsv
+    from wirebrief.check.glossary import parse_tsv
 
     glossary = parse_tsv("Monika Sie\tMonika Sie\n")
     assert check_texts(SOURCE, TARGET, glossary=glossary).findings == ()

@@ -586,7 +586,7 @@ _EMIT = (
     "from huggingface_hub.utils import logging as hub_logging\n"
     "hub_logging.get_logger('huggingface_hub.utils._http').warning('Retrying in 1s [Retry 1/5].')\n"
     "logging.getLogger('trafilatura.core').warning('discarding data: None')\n"
-    "logging.getLogger('wirebrief.engine').warning('batch budget lowered')\n"
+    "logging.getLogger('wirebrief.engines.base').warning('batch budget lowered')\n"
 )
 
 

@@ -17,16 +17,16 @@ from pathlib import Path
 import pytest
 from test_engine_rows import one_at_a_time, split_by_an_end_token
 
-from wirebrief.ct2 import (
+from wirebrief.engines.ct2 import (
     INSTALL_HINT,
     CTranslate2Engine,
     resolve_compute_type,
     safe_name,
     storage_quantization,
 )
-from wirebrief import engine as engine_module
-from wirebrief.document import parse
-from wirebrief.engine import GenerationParams, HuggingFaceEngine
+from wirebrief.engines import base as engine_module
+from wirebrief.inputs.document import parse
+from wirebrief.engines.base import GenerationParams, HuggingFaceEngine
 from wirebrief.errors import GenerationError, ModelError, ModelNotFoundError, UsageError
 from wirebrief.models import ModelRef, fingerprint, resolve
 from wirebrief.translation import translation_params
@@ -543,7 +543,7 @@ def test_safe_name_is_one_plain_folder_name():
 
 def test_importing_the_module_imports_nothing_heavy():
     code = (
-        "import sys, wirebrief.ct2\n"
+        "import sys, wirebrief.engines.ct2\n"
         "heavy = sorted({'ctranslate2', 'torch', 'transformers'} & set(sys.modules))\n"
         "assert not heavy, heavy\n"
     )
@@ -558,7 +558,7 @@ def test_loaded_models_are_released_before_the_interpreter_tears_down(tiny_model
     """A Translator left for Python's final teardown after a greedy call with a step callback
     sometimes aborts the process there (exit 134): every loaded engine lets go of its model
     at exit, and an engine released that way loads again if asked."""
-    from wirebrief import ct2
+    from wirebrief.engines import ct2
 
     engine = CTranslate2Engine(
         resolve(str(tiny_models["translation"])), compute_type="float32", offline=True, convert_root=convert_root
@@ -573,14 +573,14 @@ def test_loaded_models_are_released_before_the_interpreter_tears_down(tiny_model
 
 @pytest.mark.model
 def test_a_process_lets_go_of_its_models_at_exit(tiny_models, convert_root, tmp_path):
-    """In a real process: a hook registered before wirebrief.ct2 is imported runs after its
+    """In a real process: a hook registered before wirebrief.engines.ct2 is imported runs after its
     own at exit (atexit runs the last registered first) and finds the model released."""
     script = tmp_path / "exit.py"
     script.write_text(
         "import atexit, sys\n"
         "held = {}\n"
         "atexit.register(lambda: print('released' if held['engine']._translator is None else 'held'))\n"
-        "from wirebrief.ct2 import CTranslate2Engine\n"
+        "from wirebrief.engines.ct2 import CTranslate2Engine\n"
         "from wirebrief.models import resolve\n"
         "from wirebrief.translation import translation_params\n"
         f"engine = CTranslate2Engine(resolve({str(tiny_models['translation'])!r}), compute_type='float32',"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from wirebrief.detect import CONFIDENT, MIN_LETTERS, detect, language_name, require_language
+from wirebrief.inputs.language import CONFIDENT, MIN_LETTERS, detect, language_name, require_language
 from wirebrief.errors import InputError
 
 DATA = Path(__file__).parent / "data" / "languages"
@@ -232,7 +232,7 @@ def test_as_dict_shape(text: str):
 
 
 def test_a_long_text_is_judged_on_slices_spread_over_it():
-    from wirebrief.detect import SAMPLE_CHARS, sample
+    from wirebrief.inputs.language import SAMPLE_CHARS, sample
 
     dutch = "De gemeenteraad van Utrecht heeft het plan voor een autoluwe binnenstad van tafel gehaald. "
     english = "The city council voted against the plan after a debate that lasted more than six hours. "
@@ -247,7 +247,7 @@ def test_a_long_text_is_judged_on_slices_spread_over_it():
 
 
 def test_a_short_text_is_judged_whole():
-    from wirebrief.detect import sample
+    from wirebrief.inputs.language import sample
 
     text = "Het kabinet is gevallen na een lange nacht van overleg."
     assert sample(text) is text

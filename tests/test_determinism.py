@@ -19,12 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from wirebrief import engine as engine_module
+from wirebrief.engines import base as engine_module
 from wirebrief import pipeline
 from wirebrief.batch import run_batch
-from wirebrief.cache import GenerationCache
-from wirebrief.document import parse
-from wirebrief.engine import padded_length
+from wirebrief.engines.cache import GenerationCache
+from wirebrief.inputs.document import parse
+from wirebrief.engines.base import padded_length
 from wirebrief.pipeline import Article, iter_briefs
 
 pytestmark = pytest.mark.model

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from wirebrief.document import decode, load, parse, read_source, split_clause, split_sentences
+from wirebrief.inputs.document import decode, load, parse, read_source, split_clause, split_sentences
 from wirebrief.errors import InputError
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "article-nl-2025-02.txt"
@@ -352,7 +352,7 @@ def test_no_sentence_is_cut_inside_a_word():
 def test_a_long_paragraph_is_read_in_windows_with_the_same_sentences(example, monkeypatch):
     """pysbd's time grows with the square of a paragraph's length: long ones are read in
     windows. Small windows here, so that many window edges fall inside sentences and quotes."""
-    import wirebrief.document as module
+    import wirebrief.inputs.document as module
 
     text = " ".join(p.text for p in example.paragraphs if p.kind == "paragraph")
     whole = split_sentences(text)
@@ -365,7 +365,7 @@ def test_a_long_paragraph_is_read_in_windows_with_the_same_sentences(example, mo
 
 
 def test_a_long_sentence_without_punctuation_stays_one_sentence(monkeypatch):
-    import wirebrief.document as module
+    import wirebrief.inputs.document as module
 
     monkeypatch.setattr(module, "_WINDOW", 300)
     monkeypatch.setattr(module, "_MARGIN", 60)

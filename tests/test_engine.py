@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from wirebrief.engine import CAP_STEP, GenerationParams, plan_batches
+from wirebrief.engines.base import CAP_STEP, GenerationParams, plan_batches
 
 
 def cost(batch: list[int], lengths: list[int], caps: list[int], num_beams: int = 1) -> int:
@@ -156,7 +156,7 @@ def test_cap_is_at_least_one():
 
 def test_importing_cli_document_render_engine_does_not_import_torch():
     code = (
-        "import sys, wirebrief.cli, wirebrief.document, wirebrief.render, wirebrief.engine\n"
+        "import sys, wirebrief.cli, wirebrief.inputs.document, wirebrief.render, wirebrief.engines.base\n"
         "heavy = sorted({'torch', 'transformers'} & set(sys.modules))\n"
         "assert not heavy, heavy\n"
     )
@@ -180,14 +180,14 @@ def test_importing_cli_document_render_engine_does_not_import_torch():
     ],
 )
 def test_choose_engine(monkeypatch, requested, device, installed, expected):
-    from wirebrief import engine as engine_module
+    from wirebrief.engines import base as engine_module
 
     monkeypatch.setattr(engine_module, "ctranslate2_installed", lambda: installed)
     assert engine_module.choose_engine(requested, device) == expected
 
 
 def test_unknown_engine_is_a_usage_error():
-    from wirebrief.engine import choose_engine
+    from wirebrief.engines.base import choose_engine
     from wirebrief.errors import UsageError
 
     with pytest.raises(UsageError, match="unknown engine"):
@@ -195,7 +195,7 @@ def test_unknown_engine_is_a_usage_error():
 
 
 def test_cuda_token_budget_follows_free_memory():
-    from wirebrief.engine import cuda_batch_tokens
+    from wirebrief.engines.base import cuda_batch_tokens
 
     assert cuda_batch_tokens(80 * 2**30) == 80 * 4096
     assert cuda_batch_tokens(24 * 2**30) == 24 * 4096
@@ -203,7 +203,7 @@ def test_cuda_token_budget_follows_free_memory():
 
 
 def test_padded_buckets_grow_with_the_length_and_stop_at_the_limit():
-    from wirebrief.engine import padded_length
+    from wirebrief.engines.base import padded_length
 
     assert [padded_length(n, 512) for n in (1, 32, 33, 64, 65, 129, 257, 500)] == [32, 32, 64, 64, 96, 160, 320, 512]
     assert padded_length(300, 256) == 256
@@ -212,7 +212,7 @@ def test_padded_buckets_grow_with_the_length_and_stop_at_the_limit():
 
 
 def test_a_padded_plan_keeps_one_bucket_per_batch():
-    from wirebrief.engine import padded_length, plan_batches
+    from wirebrief.engines.base import padded_length, plan_batches
 
     lengths = [10, 40, 12, 50, 14, 60, 9]
     caps = [48, 80, 48, 80, 48, 80, 48]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from wirebrief.engine import GenerationParams, HuggingFaceEngine, _OutOfMemory
+from wirebrief.engines.base import GenerationParams, HuggingFaceEngine, _OutOfMemory
 from wirebrief.errors import GenerationError
 
 

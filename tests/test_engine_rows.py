@@ -11,8 +11,8 @@ from contextlib import contextmanager
 
 import pytest
 
-from wirebrief.document import parse
-from wirebrief.engine import MIXED_CAP_RATIO, GenerationParams, HuggingFaceEngine
+from wirebrief.inputs.document import parse
+from wirebrief.engines.base import MIXED_CAP_RATIO, GenerationParams, HuggingFaceEngine
 from wirebrief.models import resolve
 from wirebrief.translation import translation_params
 

@@ -15,8 +15,8 @@ from fakes import FakeEngine
 
 from wirebrief.check import Finding
 from wirebrief.config import Settings
-from wirebrief.document import load, parse
-from wirebrief.html import batch_index, to_html
+from wirebrief.inputs.document import load, parse
+from wirebrief.render.html import batch_index, to_html
 from wirebrief.pipeline import make_brief
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "article-nl-2025-02.txt"
@@ -298,7 +298,7 @@ def test_a_clean_brief_says_no_findings(troubled):
 
 
 def test_rendering_html_imports_no_model_library():
-    code = "import sys, wirebrief.html; assert not {'torch', 'transformers'} & set(sys.modules), sys.modules.keys()"
+    code = "import sys, wirebrief.render.html; assert not {'torch', 'transformers'} & set(sys.modules), sys.modules.keys()"
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

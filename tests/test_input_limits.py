@@ -11,8 +11,8 @@ import zipfile
 
 import pytest
 
-from wirebrief import document
-from wirebrief.document import MAX_ARTICLE_BYTES, MAX_INPUT_BYTES, decode, load, read_source
+from wirebrief.inputs import document
+from wirebrief.inputs.document import MAX_ARTICLE_BYTES, MAX_INPUT_BYTES, decode, load, read_source
 from wirebrief.errors import InputError
 from wirebrief.inputs import MAX_DOCX_RATIO, MAX_DOCX_UNPACKED_BYTES, read_input
 

@@ -11,8 +11,8 @@ import pytest
 
 from wirebrief import pipeline as brief_module
 from wirebrief.pipeline import make_brief, read_document
-from wirebrief.document import load
-from wirebrief.engine import load_engine
+from wirebrief.inputs.document import load
+from wirebrief.engines.base import load_engine
 from wirebrief.models import resolve
 from wirebrief.prompts import load_prompts
 from wirebrief.translation import translate_documents, translation_params
@@ -146,7 +146,7 @@ def test_a_sentence_longer_than_the_model_input_is_split_and_kept_whole(tiny_set
 
 @pytest.mark.model
 def test_an_engine_loads_its_weights_only_when_it_first_generates(tiny_settings):
-    from wirebrief.engine import HuggingFaceEngine
+    from wirebrief.engines.base import HuggingFaceEngine
 
     engine = HuggingFaceEngine(resolve(tiny_settings.translation_model), device=tiny_settings.device)
     assert not engine.loaded
@@ -164,7 +164,7 @@ def test_an_engine_loads_its_weights_only_when_it_first_generates(tiny_settings)
 @pytest.mark.model
 @pytest.mark.parametrize("kind", ["torch", "ctranslate2"])
 def test_the_cache_key_known_up_front_is_the_engines_own(tiny_settings, kind):
-    from wirebrief.engine import known_cache_key
+    from wirebrief.engines.base import known_cache_key
 
     ref = resolve(tiny_settings.translation_model)
     engine = load_engine(ref, role="translation", engine=kind, device="cpu")

@@ -187,7 +187,7 @@ def test_a_batch_routes_each_article_by_its_own_language(tmp_path):
 
 @pytest.mark.parametrize("code", ["fy"])
 def test_an_article_in_a_language_without_a_model_fails_alone_in_a_batch(code):
-    from wirebrief.document import parse
+    from wirebrief.inputs.document import parse
     from wirebrief.pipeline import Article
 
     good = article(DUTCH)

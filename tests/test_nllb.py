@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from fakes import FakeEngine
 
-from wirebrief.cache import CachedEngine, GenerationCache, canonical_params, entry_key
-from wirebrief.document import parse
-from wirebrief.engine import GenerationParams, HuggingFaceEngine
+from wirebrief.engines.cache import CachedEngine, GenerationCache, canonical_params, entry_key
+from wirebrief.inputs.document import parse
+from wirebrief.engines.base import GenerationParams, HuggingFaceEngine
 from wirebrief.errors import ModelError
 from wirebrief.models import resolve
 from wirebrief.translation import translation_params
@@ -59,7 +59,7 @@ def convert_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def nllb_ct2(tiny_models, convert_root):
-    from wirebrief.ct2 import CTranslate2Engine
+    from wirebrief.engines.ct2 import CTranslate2Engine
 
     return CTranslate2Engine(
         resolve(str(tiny_models["nllb"])), compute_type="float32", offline=True, convert_root=convert_root
@@ -212,7 +212,7 @@ def test_without_codes_nothing_is_forced(nllb_torch, generate_spy, sentences):
 def test_an_unknown_code_is_a_one_line_model_error_before_any_weights_load(
     tiny_models, convert_root, field, code
 ):
-    from wirebrief.ct2 import CTranslate2Engine
+    from wirebrief.engines.ct2 import CTranslate2Engine
 
     ref = resolve(str(tiny_models["nllb"]))
     params = replace(GenerationParams(max_new_tokens=4), **{field: code})

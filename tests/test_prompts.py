@@ -6,7 +6,7 @@ from string import Template
 
 import pytest
 
-from wirebrief.engine import GenerationParams
+from wirebrief.engines.base import GenerationParams
 from wirebrief.errors import PromptError, UsageError
 from wirebrief.prompts import (
     CHUNK_PROMPT,

@@ -13,7 +13,7 @@ from rich.console import Console
 
 from wirebrief.check import check_summaries, check_translation
 from wirebrief.config import Settings
-from wirebrief.document import load
+from wirebrief.inputs.document import load
 from wirebrief.pipeline import make_brief
 from wirebrief.render import to_json, to_markdown, to_rich, to_text
 from wirebrief.summaries import Summaries, Tier
@@ -247,7 +247,7 @@ def test_check_summaries_reports_empty_trimmed_and_short_tiers():
 
 
 def test_rich_prints_an_articles_square_brackets_literally():
-    from wirebrief.document import parse
+    from wirebrief.inputs.document import parse
 
     document = parse("De minister [red.] sprak in Brussel. Dat was [bold]nieuw[/bold] voor haar.")
     result = make_brief(

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from fakes import FakeEngine
 
-from wirebrief.document import load, split_sentences
+from wirebrief.inputs.document import load, split_sentences
 from wirebrief.errors import GenerationError
 from wirebrief.prompts import CHUNK_PROMPT, Budget, load_prompts, select_tiers
 from wirebrief.summaries import condense, enforce_budget, sections, summarise

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from fakes import FakeEngine, fake_translation, untranslate
 
-from wirebrief.document import load, parse
+from wirebrief.inputs.document import load, parse
 from wirebrief.translation import (
     MAX_RETRY_ROUNDS,
     fit_to_limit,

@@ -14,14 +14,14 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
-    "Brief": "pipeline",
+    "Brief": "results",
     "brief": "pipeline",
     "make_brief": "pipeline",
     "read_article": "pipeline",
     "read_document": "pipeline",
     "dry_run": "pipeline",
-    "detect": "detect",
-    "Detection": "detect",
+    "detect": "inputs.language",
+    "Detection": "inputs.language",
     "route": "routing",
     "plan": "routing",
     "Route": "routing",
@@ -30,14 +30,14 @@ _EXPORTS = {
     "translate": "pipeline",
     "Settings": "config",
     "resolve_settings": "config",
-    "Document": "document",
-    "Metadata": "document",
-    "Paragraph": "document",
-    "Engine": "engine",
-    "Generation": "engine",
-    "GenerationParams": "engine",
-    "HuggingFaceEngine": "engine",
-    "Finding": "check",
+    "Document": "inputs.document",
+    "Metadata": "inputs.document",
+    "Paragraph": "inputs.document",
+    "Engine": "engines.base",
+    "Generation": "engines.base",
+    "GenerationParams": "engines.base",
+    "HuggingFaceEngine": "engines.base",
+    "Finding": "results",
     "WirebriefError": "errors",
 }
 
@@ -61,11 +61,19 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:
-    from .check import Finding
-    from .config import Settings, resolve_settings
-    from .document import Document, Metadata, Paragraph
-    from .engine import Engine, Generation, GenerationParams, HuggingFaceEngine
-    from .errors import WirebriefError
-    from .detect import Detection, detect
-    from .pipeline import Brief, brief, dry_run, make_brief, read_article, read_document, summarise, translate
-    from .routing import Plan, Route, plan, route
+    from wirebrief.config import Settings, resolve_settings
+    from wirebrief.engines.base import Engine, Generation, GenerationParams, HuggingFaceEngine
+    from wirebrief.errors import WirebriefError
+    from wirebrief.inputs.document import Document, Metadata, Paragraph
+    from wirebrief.inputs.language import Detection, detect
+    from wirebrief.pipeline import (
+        brief,
+        dry_run,
+        make_brief,
+        read_article,
+        read_document,
+        summarise,
+        translate,
+    )
+    from wirebrief.results import Brief, Finding
+    from wirebrief.routing import Plan, Route, plan, route

@@ -1,3 +1,3 @@
-from .cli import main
+from wirebrief.cli import main
 
 main()

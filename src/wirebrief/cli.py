@@ -15,9 +15,9 @@ from typing import Any
 
 import click
 
-from .config import LIMITS
-from .errors import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, WirebriefError
-from .render import FINDINGS_VIEWS, FORMATS
+from wirebrief.config import LIMITS
+from wirebrief.errors import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, WirebriefError
+from wirebrief.render import FINDINGS_VIEWS, FORMATS
 
 _DEBUG_ENV = "WIREBRIEF_DEBUG"
 
@@ -167,7 +167,7 @@ def model_options(command: Callable) -> Callable:
 
 
 def _settings(**flags: Any):
-    from .config import resolve_settings
+    from wirebrief.config import resolve_settings
 
     if "no_cache" in flags:
         flags["use_cache"] = False if flags.pop("no_cache") else None
@@ -195,7 +195,7 @@ def _out(text: str = "", *, nl: bool = True) -> None:
     is an `OutputError` (exit 10) and a reader gone is a BrokenPipeError (exit 141), never a
     silent exit 0 with part of the result, and never an error at the interpreter's exit.
     """
-    from .errors import OutputError
+    from wirebrief.errors import OutputError
 
     stream = sys.stdout
     if stream is None:  # started with fd 1 closed (`>&-`)
@@ -289,12 +289,12 @@ def _progress(quiet: bool):
 
 def _emit(brief, output_format: str, *, side_by_side: bool = False, translation_only: bool = False,
           quiet: bool = False, findings: str = "summary") -> None:
-    from . import render
+    from wirebrief import render
 
     if output_format == "rich":
         _print_rich(*render.to_rich(brief, side_by_side=side_by_side, findings=findings))
     elif output_format == "html":
-        from .html import to_html
+        from wirebrief.render.html import to_html
 
         _out(to_html(brief), nl=False)
     elif output_format == "json":
@@ -340,8 +340,8 @@ def _plan_rows(plan: dict[str, Any]) -> list[tuple[str, str]]:
 
 def _engine_words(engine: str, device: str) -> str:
     """A plan's engine and device in words, `auto` resolved as a run would, loading no model."""
-    from .engine import choose_engine
-    from .render import ENGINE_NAMES
+    from wirebrief.engines.base import choose_engine
+    from wirebrief.render import ENGINE_NAMES
 
     chosen = choose_engine(engine, device)
     if chosen == "ctranslate2" and engine == "auto":
@@ -357,7 +357,7 @@ def _emit_plan(found: dict[str, Any], output_format: str | None) -> None:
     """Print a dry run's plan: JSON for pipes that ask for it, else lines or a Rich table."""
     import json
 
-    from .render import plural
+    from wirebrief.render import plural
 
     output_format = _resolve_format(output_format)
     if output_format == "json":
@@ -385,7 +385,6 @@ def _emit_plan(found: dict[str, Any], output_format: str | None) -> None:
         for key, value in rows:
             _out(f"{key}\t{value}")
         return
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(show_header=False, title="wirebrief plan (no model loaded)")
@@ -395,8 +394,8 @@ def _emit_plan(found: dict[str, Any], output_format: str | None) -> None:
 
 
 def _exit_on_findings(findings, fail_on: str) -> None:
-    from .check import fails
-    from .errors import EXIT_CHECKS
+    from wirebrief.check import fails
+    from wirebrief.errors import EXIT_CHECKS
 
     if fails(findings, fail_on):  # type: ignore[arg-type]
         click.get_current_context().exit(EXIT_CHECKS)
@@ -465,11 +464,11 @@ def brief(source: str, source_lang: str, target_lang: str, input_format: str, ti
           output_format: str | None, side_by_side: bool, findings_view: str, fail_on: str, dry_run: bool,
           quiet: bool, **flags: Any) -> None:
     """Translate SOURCE and brief it at every depth."""
-    from .pipeline import brief as run_brief
+    from wirebrief.pipeline import brief as run_brief
 
     settings = _settings(**flags)
     if dry_run:
-        from .pipeline import dry_run as plan_run
+        from wirebrief.pipeline import dry_run as plan_run
 
         _emit_plan(plan_run(source, settings=settings, tiers=tiers, source_lang=source_lang,
                             target_lang=target_lang, input_format=input_format), output_format)
@@ -495,7 +494,7 @@ def brief(source: str, source_lang: str, target_lang: str, input_format: str, ti
 def translate(source: str, source_lang: str, target_lang: str, input_format: str, output_format: str | None,
               side_by_side: bool, findings_view: str, fail_on: str, quiet: bool, **flags: Any) -> None:
     """Only translate SOURCE, paragraph by paragraph."""
-    from .pipeline import translate as run_translate
+    from wirebrief.pipeline import translate as run_translate
 
     settings = _settings(**flags)
     result = _run(run_translate, quiet=quiet, source=source, settings=settings,
@@ -517,7 +516,7 @@ def translate(source: str, source_lang: str, target_lang: str, input_format: str
 def summarise(source: str, target_lang: str, input_format: str, tiers: str | None, output_format: str | None,
               quiet: bool, **flags: Any) -> None:
     """Only the tiers, of SOURCE already in the target language."""
-    from .pipeline import summarise as run_summarise
+    from wirebrief.pipeline import summarise as run_summarise
 
     settings = _settings(**flags)
     result = _run(run_summarise, quiet=quiet, source=source, settings=settings, tiers=tiers,
@@ -616,7 +615,7 @@ def _report_rates(report) -> str:
 def _batch_summary(report, console, quiet: bool) -> None:
     from rich.table import Table
 
-    from .render import plural
+    from wirebrief.render import plural
 
     rate = f" ({_report_rates(report)})" if report.seconds and report.sentences else ""
     line = (
@@ -680,8 +679,8 @@ def batch(sources: tuple[str, ...], out_dir: str | None, output_format: str, sou
     import signal
     from pathlib import Path
 
-    from .batch import count_inputs, parse_shard, run_batch
-    from .errors import EXIT_CHECKS, EXIT_PARTIAL, OutputError
+    from wirebrief.batch import count_inputs, parse_shard, run_batch
+    from wirebrief.errors import EXIT_CHECKS, EXIT_PARTIAL, OutputError
 
     settings = _settings(**flags)
     shard_k_n = parse_shard(shard)
@@ -689,7 +688,7 @@ def batch(sources: tuple[str, ...], out_dir: str | None, output_format: str, sou
     signal.signal(signal.SIGTERM, _terminate)
     console = _stderr_console()
     if not quiet and console.is_terminal:
-        from .batch import check_sources
+        from wirebrief.batch import check_sources
 
         check_sources(sources)
         total = count_inputs(sources, pattern)
@@ -740,11 +739,11 @@ def check(source: str, translation: str, glossary: str | None, source_lang: str,
     import json
     from pathlib import Path
 
-    from . import render
-    from .check import check_texts
-    from .document import decode, read_source
-    from .errors import UsageError
-    from .glossary import load_glossary
+    from wirebrief import render
+    from wirebrief.check import check_texts
+    from wirebrief.check.glossary import load_glossary
+    from wirebrief.errors import UsageError
+    from wirebrief.inputs.document import decode, read_source
 
     if source == "-" and translation == "-":
         raise UsageError("standard input (-) can be read only once")
@@ -764,13 +763,12 @@ def check(source: str, translation: str, glossary: str | None, source_lang: str,
         for finding in result.findings:
             _out(render.finding_line(finding))
     else:
-        from rich.console import Console
 
         _print_rich(render.findings_panel(result.findings, title=f"Checks: {summary}"))
     if not quiet and output_format != "rich":
         click.echo(f"wirebrief: check: {summary}", err=True)
-    from .check import reads_numbers_and_names
-    from .meaning import reads_meaning
+    from wirebrief.check import reads_numbers_and_names
+    from wirebrief.check.meaning import reads_meaning
 
     unread = [what for what, read in (("numbers and names", reads_numbers_and_names(source_lang, target_lang)),
                                       ("meaning (negation, dates, units, direction)", reads_meaning(source_lang, target_lang)))
@@ -795,9 +793,9 @@ def detect(source: str, input_format: str, output_format: str | None, offline: b
     """
     import json
 
-    from .detect import detect as detect_language
-    from .detect import foreign_language, refusal
-    from .inputs import read_input, to_document
+    from wirebrief.inputs import read_input, to_document
+    from wirebrief.inputs.language import detect as detect_language
+    from wirebrief.inputs.language import foreign_language, refusal
 
     settings = _settings(offline=offline)
     _quiet_libraries(_debug_on(click.get_current_context()))
@@ -819,7 +817,6 @@ def detect(source: str, input_format: str, output_format: str | None, offline: b
         for other in others:
             _out(f"paragraph {other['paragraph'] + 1}\t{other['language']}")
     else:
-        from rich.console import Console
 
         style = "green" if found.sure else "yellow"
         alternatives = ", ".join(f"{code} {p:.2f}" for code, p in found.candidates[1:])
@@ -849,7 +846,7 @@ def cache_stats(cache_path: str | None, output_format: str | None) -> None:
     """How many outputs the cache holds, per model, and its size."""
     import json
 
-    from .cache import GenerationCache, default_cache_path
+    from wirebrief.engines.cache import GenerationCache, default_cache_path
 
     settings = _settings(cache=cache_path)
     stats = GenerationCache(settings.cache or default_cache_path()).stats()
@@ -865,7 +862,6 @@ def cache_stats(cache_path: str | None, output_format: str | None) -> None:
         for engine, count in per_engine.items():
             _out(f"entries\t{engine}\t{count}")
         return
-    from rich.console import Console
     from rich.table import Table
 
     table = Table("", "", title="wirebrief cache", show_header=False)
@@ -881,7 +877,7 @@ def cache_stats(cache_path: str | None, output_format: str | None) -> None:
 @debug_option
 def cache_clear(cache_path: str | None) -> None:
     """Remove every cached output."""
-    from .cache import GenerationCache, default_cache_path
+    from wirebrief.engines.cache import GenerationCache, default_cache_path
 
     settings = _settings(cache=cache_path)
     path = settings.cache or default_cache_path()
@@ -902,7 +898,7 @@ def prompts_list(prompts_dir: str | None, output_format: str | None) -> None:
     """List the tiers and their prompts, shortest first."""
     import json
 
-    from .prompts import CHUNK_PROMPT, load_prompts, tier_names
+    from wirebrief.prompts import CHUNK_PROMPT, load_prompts, tier_names
 
     settings = _settings(prompts_dir=prompts_dir)
     loaded = load_prompts(settings.prompts_dir)
@@ -926,7 +922,6 @@ def prompts_list(prompts_dir: str | None, output_format: str | None) -> None:
             budget = ", ".join(f"{k}={v}" for k, v in row["budget"].items()) or "-"
             _out(f"{row['name']}\t{budget}\t{row['description']}\t{row['path']}")
     else:
-        from rich.console import Console
         from rich.table import Table
         from rich.text import Text
 
@@ -944,8 +939,8 @@ def prompts_list(prompts_dir: str | None, output_format: str | None) -> None:
 @debug_option
 def prompts_show(name: str, prompts_dir: str | None) -> None:
     """Print the prompt file of tier NAME."""
-    from .errors import UsageError
-    from .prompts import load_prompts
+    from wirebrief.errors import UsageError
+    from wirebrief.prompts import load_prompts
 
     loaded = load_prompts(_settings(prompts_dir=prompts_dir).prompts_dir)
     if name not in loaded:
@@ -967,7 +962,7 @@ def models_list(translation_model: str | None, summary_model: str | None, output
     """Show the configured models, where each setting came from, and whether each is present."""
     import json
 
-    from .models import hub_cache_dir, model_status
+    from wirebrief.models import hub_cache_dir, model_status
 
     settings = _settings(translation_model=translation_model, summary_model=summary_model)
     rows = []
@@ -983,7 +978,6 @@ def models_list(translation_model: str | None, summary_model: str | None, output
         for row in rows:
             _out(f"{row['role']}\t{row['location']}\t{'present' if row['present'] else 'missing'}\t{row['from']}")
     else:
-        from rich.console import Console
         from rich.table import Table
 
         table = Table("Role", "Model", "Present", "Set by", caption=f"Hugging Face cache: {hub_cache_dir()}")
@@ -1005,8 +999,8 @@ def models_plan(source_lang: str, target_lang: str, tiers: str | None, translati
                 summary_model: str | None, output_format: str | None) -> None:
     """Which models a brief from SOURCE-LANG into TARGET-LANG uses, and whether each is
     present locally. Loads nothing."""
-    from .pipeline import check_languages, describe_plan, plan_for
-    from .routing import check_code
+    from wirebrief.pipeline import check_languages, describe_plan, plan_for
+    from wirebrief.routing import check_code
 
     source_lang, target_lang = check_languages(check_code(source_lang, "--source-lang"), target_lang)
     settings = _settings(translation_model=translation_model, summary_model=summary_model)
@@ -1020,7 +1014,7 @@ def models_plan(source_lang: str, target_lang: str, tiers: str | None, translati
 @debug_option
 def models_pull(name: str) -> None:
     """Download model NAME (hub id or alias) into the Hugging Face cache."""
-    from .models import pull
+    from wirebrief.models import pull
 
     path = pull(name)
     _out(str(path))

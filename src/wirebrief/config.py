@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from wirebrief.errors import ConfigError
 
 DEFAULT_TRANSLATION_MODEL = "Helsinki-NLP/opus-mt-nl-en"
 DEFAULT_SUMMARY_MODEL = "google/flan-t5-large"

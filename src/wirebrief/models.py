@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import ModelError, ModelNotFoundError, UsageError, WirebriefError
+from wirebrief.errors import ModelError, ModelNotFoundError, UsageError, WirebriefError
 
 #: Short names a user may type, and the hub ids they stand for.
 ALIASES: dict[str, str] = {

@@ -8,26 +8,27 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from . import __version__
-from .check import Finding, article_text, check_summaries, check_translation, reads_numbers_and_names
-from .config import Settings, resolve_settings
-from .document import Document, Metadata, decode
-from .engine import Engine, known_cache_key, load_engine, startup_seconds
-from .errors import GenerationError, InputError, ModelError, WirebriefError
-from .glossary import load_glossary
-from .meaning import reads_meaning
-from .models import is_present, model_status, resolve
-from .prompts import CHUNK_PROMPT, load_prompts, select_tiers
-from .render import plural
-from .routing import Plan, Route, check_code
-from .routing import plan as make_plan
-from .summaries import Summaries
-from .summaries import summarise as summarise_text
-from .translation import (
+from wirebrief import __version__
+from wirebrief.check import Finding, article_text, check_summaries, check_translation, reads_numbers_and_names
+from wirebrief.check.glossary import load_glossary
+from wirebrief.check.meaning import reads_meaning
+from wirebrief.config import Settings, resolve_settings
+from wirebrief.engines.base import Engine, known_cache_key, load_engine, startup_seconds
+from wirebrief.errors import GenerationError, InputError, ModelError, WirebriefError
+from wirebrief.inputs.document import Document, decode
+from wirebrief.models import is_present, model_status, resolve
+from wirebrief.prompts import CHUNK_PROMPT, load_prompts, select_tiers
+from wirebrief.render import plural
+from wirebrief.results import Brief
+from wirebrief.routing import Plan, Route, check_code
+from wirebrief.routing import plan as make_plan
+from wirebrief.summaries import Summaries
+from wirebrief.summaries import summarise as summarise_text
+from wirebrief.translation import (
     TranslatedParagraph,
     kept_as_is,
     translate_documents,
@@ -52,57 +53,6 @@ class _Silent:
         pass
 
 
-@dataclass(frozen=True)
-class Brief:
-    """A briefed article: metadata, aligned translation, tiers, findings and provenance."""
-
-    source_language: str
-    target_language: str
-    metadata: Metadata
-    paragraphs: tuple[TranslatedParagraph, ...]
-    summaries: Summaries | None
-    findings: tuple[Finding, ...]
-    provenance: dict[str, Any] = field(default_factory=dict)
-    #: The detected language and its confidence, when the language was detected.
-    detected: dict[str, Any] | None = None
-    #: False when the text was already in the target language and was not translated.
-    translated: bool = True
-    #: How the brief was made: routing.Plan.as_dict() (models per step, summary input).
-    route: dict[str, Any] | None = None
-
-    @property
-    def translation(self) -> str:
-        return "\n\n".join(paragraph.translation for paragraph in self.paragraphs)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON document: stable keys, documented in the README."""
-        return {
-            "source_language": self.source_language,
-            "target_language": self.target_language,
-            "metadata": {**self.metadata.as_dict(), "detected_language": self.detected},
-            "paragraphs": [
-                {
-                    "index": paragraph.index,
-                    "kind": paragraph.kind,
-                    "source": paragraph.source,
-                    "translation": paragraph.translation,
-                    "language": paragraph.language,
-                    "sentences": [
-                        {"source": sentence.source, "translation": sentence.translation}
-                        for sentence in paragraph.sentences
-                    ],
-                }
-                for paragraph in self.paragraphs
-            ],
-            "translation": self.translation,
-            "translated": self.translated,
-            "route": self.route,
-            "summaries": {tier.name: tier.value for tier in self.summaries.tiers} if self.summaries else {},
-            "findings": [finding.as_dict() for finding in self.findings],
-            "provenance": self.provenance,
-        }
-
-
 def read_article(
     source: str | Path,
     *,
@@ -119,8 +69,8 @@ def read_article(
     for reading `source`, which then only names the article. Paragraphs clearly in another
     language than the article are marked, so they are kept rather than mistranslated.
     """
-    from .detect import foreign_language, require_language
-    from .inputs import Source, read_input, to_document
+    from wirebrief.inputs import Source, read_input, to_document
+    from wirebrief.inputs.language import foreign_language, require_language
 
     if text is not None:
         extracted = Source(name=str(source), input_format="text", encoding="utf-8", text=decode(text.encode("utf-8"), str(source))[0])
@@ -189,7 +139,7 @@ def _engine(settings: Settings, role: str, model: str | None = None) -> Engine:
 
     if not settings.use_cache:
         return make()
-    from .cache import CachedEngine, DeferredEngine, GenerationCache, default_cache_path
+    from wirebrief.engines.cache import CachedEngine, DeferredEngine, GenerationCache, default_cache_path
 
     path = settings.cache or default_cache_path()
     cache = _CACHES.get(path)
@@ -442,7 +392,7 @@ def _refuse_missing_models(plans: list, settings: Settings, engines: dict[str, E
     rather than after translating with the models that are there. A missing (or misnamed)
     translation model fails its articles, in place in `plans`; a missing summary model fails
     the run."""
-    from .models import ensure_fetchable
+    from wirebrief.models import ensure_fetchable
 
     problems: dict[tuple[str, str], WirebriefError | None] = {}
 
@@ -480,7 +430,7 @@ _ROLE_NAMES = {"translation": "translation", "pivot": "English pivot translation
 
 def _translate_tiers(summaries: Summaries, engine: Engine, params, retries: int, progress: Progress) -> Summaries:
     """The English tiers in the target language, sentence by sentence, in one engine call."""
-    from .document import split_sentences
+    from wirebrief.inputs.document import split_sentences
 
     texts = [list(tier.items) if tier.items is not None else [tier.text] for tier in summaries.tiers]
     pieces = [[split_sentences(text, "en") if text.strip() else () for text in tier] for tier in texts]
@@ -499,7 +449,7 @@ def _translate_tiers(summaries: Summaries, engine: Engine, params, retries: int,
 def _kept_paragraph_findings(paragraphs: Sequence[TranslatedParagraph], target_lang: str) -> list[Finding]:
     """Say where a paragraph in another language was kept as it is. Even in the target language
     it is worth a line: the article's own words around a quote may stand in it untranslated."""
-    from .detect import language_name
+    from wirebrief.inputs.language import language_name
 
     findings = []
     for paragraph in paragraphs:

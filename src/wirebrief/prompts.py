@@ -22,8 +22,8 @@ from pathlib import Path
 from string import Template
 from typing import Any, Literal
 
-from .engine import GenerationParams
-from .errors import PromptError, UsageError
+from wirebrief.engines.base import GenerationParams
+from wirebrief.errors import PromptError, UsageError
 
 #: The prompt that condenses one chunk of a long text; not a tier of its own.
 CHUNK_PROMPT = "chunk"

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .errors import UsageError
+from wirebrief.errors import UsageError
 
 #: The language the summary model writes and reads.
 SUMMARY_LANGUAGE = "en"
@@ -107,7 +107,7 @@ def route(source: str, target: str, *, override: str | None = None) -> Route:
 def _nllb(source: str, target: str, model: str) -> Route:
     missing = [code for code in (source, target) if code not in NLLB_CODES]
     if missing:
-        from .detect import language_name
+        from wirebrief.inputs.language import language_name
 
         names = ", ".join(f"{language_name(code)} ({code})" for code in missing)
         raise UsageError(
@@ -123,7 +123,7 @@ _PAIR_NAME = re.compile(r"opus-mt-([a-z]{2,3})-([a-z]{2,3})$")
 def covers(model: str) -> tuple[str, str] | None:
     """The language pair a model's name says it translates (opus-mt-de-en: de -> en), after
     resolving an alias; None when the name does not say."""
-    from .models import ALIASES
+    from wirebrief.models import ALIASES
 
     name = ALIASES.get(model.strip(), model.strip()).rstrip("/").rsplit("/", 1)[-1].lower()
     match = _PAIR_NAME.search(name)

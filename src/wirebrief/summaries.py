@@ -8,52 +8,20 @@ tiers are made from that. Each tier's length budget is then enforced on its outp
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from itertools import accumulate
 
-from .document import split_sentences
-from .engine import Engine, ProgressCallback
-from .errors import GenerationError
-from .prompts import Budget, Prompt
-from .translation import fit_to_limit
+from wirebrief.engines.base import Engine, ProgressCallback
+from wirebrief.errors import GenerationError
+from wirebrief.inputs.document import split_sentences
+from wirebrief.prompts import Budget, Prompt
+from wirebrief.results import Summaries, Tier
+from wirebrief.translation import fit_to_limit
 
 #: A safety margin for token counts that are added up rather than measured on the whole text.
 _MARGIN_TOKENS = 8
 _MAX_CONDENSE_ROUNDS = 6
 #: Words of article per key point when choosing how many sections to make.
 _WORDS_PER_SECTION = 150
-
-
-@dataclass(frozen=True)
-class Tier:
-    """One tier's output. `items` is set for list tiers (key points), `text` otherwise."""
-
-    name: str
-    text: str = ""
-    items: tuple[str, ...] | None = None
-    #: Words removed from the model's output to keep the budget.
-    trimmed_words: int = 0
-    #: How many items the budget asked for at least, when the article was too short for them.
-    missing_items: int = 0
-
-    @property
-    def value(self) -> str | list[str]:
-        return list(self.items) if self.items is not None else self.text
-
-    @property
-    def is_empty(self) -> bool:
-        return not (any(self.items) if self.items is not None else self.text.strip())
-
-
-@dataclass(frozen=True)
-class Summaries:
-    tiers: tuple[Tier, ...]
-    #: How the input was condensed before the tiers: chunks summarised, in how many rounds.
-    chunks: int = 0
-    rounds: int = 0
-
-    def get(self, name: str) -> Tier | None:
-        return next((tier for tier in self.tiers if tier.name == name), None)
 
 
 def _tokens(engine: Engine, text: str) -> int:

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from .document import Document, Paragraph, ParagraphKind, split_clause
-from .engine import Engine, Generation, GenerationParams, ProgressCallback
+from wirebrief.engines.base import Engine, Generation, GenerationParams, ProgressCallback
+from wirebrief.inputs.document import Document, Paragraph, split_clause
+from wirebrief.results import TranslatedParagraph, TranslatedSentence
 
 #: Rounds of cut-and-retry for translations that hit their cap.
 MAX_RETRY_ROUNDS = 2
@@ -19,31 +20,6 @@ MAX_RETRY_ROUNDS = 2
 #: so twice the source plus a margin is only reached by a model repeating itself.
 LENGTH_RATIO = 2.0
 LENGTH_MARGIN = 16
-
-
-@dataclass(frozen=True)
-class TranslatedSentence:
-    source: str
-    translation: str
-    #: How many pieces the sentence was translated in (1 unless it was too long or looped).
-    parts: int = 1
-    #: The translation still ran into its length cap after cutting: it may be incomplete.
-    hit_limit: bool = False
-    output_tokens: int = 0
-
-
-@dataclass(frozen=True)
-class TranslatedParagraph:
-    index: int
-    kind: ParagraphKind
-    source: str
-    sentences: tuple[TranslatedSentence, ...]
-    #: Set when the paragraph is in another language than the article and was kept as it is.
-    language: str | None = None
-
-    @property
-    def translation(self) -> str:
-        return " ".join(sentence.translation for sentence in self.sentences if sentence.translation)
 
 
 def translation_params(num_beams: int = 4, max_new_tokens: int = 512) -> GenerationParams:

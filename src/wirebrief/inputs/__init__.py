@@ -26,8 +26,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from .document import ParagraphKind, check_article_size, check_input_size, decode, read_source, size_text
-from .errors import FetchError, InputError, UsageError
+from wirebrief.errors import FetchError, InputError, UsageError
+from wirebrief.inputs.document import (
+    ParagraphKind,
+    check_article_size,
+    check_input_size,
+    decode,
+    read_source,
+    size_text,
+)
 
 InputFormat = Literal["text", "html", "markdown", "docx"]
 INPUT_FORMATS = ("auto", "text", "html", "markdown", "docx")
@@ -286,7 +293,7 @@ def fetch(
 def _download(url: str, deadline: _Deadline, max_bytes: int) -> tuple[bytes, str, str | None, str]:
     import urllib.request
 
-    from . import __version__
+    from wirebrief import __version__
 
     request = urllib.request.Request(
         url,
@@ -1099,7 +1106,7 @@ def to_document(source: Source, language: str):  # -> document.Document
     """Segment an extracted input into paragraphs and sentences in `language`."""
     from dataclasses import replace
 
-    from .document import Metadata, from_blocks, parse
+    from wirebrief.inputs.document import Metadata, from_blocks, parse
 
     if source.text is not None:
         document = parse(source.text, language=language, source_name=source.name, encoding=source.encoding)

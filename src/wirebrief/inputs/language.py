@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from .errors import InputError
+from wirebrief.errors import InputError
 
 #: Scripts without spaces pack a word into one or two characters: fewer letters say enough.
 _DENSE_SCRIPTS = ("zh", "ja", "ko", "th")

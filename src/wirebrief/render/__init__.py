@@ -10,8 +10,8 @@ if TYPE_CHECKING:  # rich is imported by the functions that draw, not by `--help
     from rich.console import RenderableType
     from rich.text import Text
 
-    from .pipeline import Brief
-    from .summaries import Tier
+    from wirebrief.pipeline import Brief
+    from wirebrief.summaries import Tier
 
 FORMATS = ("rich", "json", "markdown", "text", "html")
 #: How the Rich view lists findings: the overview, or every one.

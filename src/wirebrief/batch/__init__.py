@@ -37,10 +37,10 @@ from itertools import count
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 
-from . import __version__
-from .config import Settings
-from .errors import InputError, OutputError, UsageError, WirebriefError
-from .models import fingerprint, resolve
+from wirebrief import __version__
+from wirebrief.config import Settings
+from wirebrief.errors import InputError, OutputError, UsageError, WirebriefError
+from wirebrief.models import fingerprint, resolve
 
 MANIFEST = "manifest.jsonl"
 #: Default window: articles read and translated together, and the sentences they may hold.
@@ -514,7 +514,7 @@ def article_key(base: str, article: Any, settings: Settings, target_lang: str, t
     """The settings key of one article: the run's settings plus the models its language is
     routed to, so that changing the German model redoes the German articles only. `memo`
     keeps model identities and `plans` the routing plan per language, across articles."""
-    from .pipeline import plan_for
+    from wirebrief.pipeline import plan_for
 
     language = article.document.language
     if language not in plans:
@@ -630,12 +630,12 @@ class _Pending:
 
 
 def _read(item: Item, source_lang: str, started: float, input_format: str = "auto") -> _Pending:
-    from .pipeline import read_article
+    from wirebrief.pipeline import read_article
 
     if item.error is not None:
         return _Pending(item, "", started, error=item.error)
     if item.path is not None:
-        from .document import read_source
+        from wirebrief.inputs.document import read_source
 
         try:  # at most the input limit is read: a huge file is refused from its size, unread
             data, _ = read_source(item.path)
@@ -682,16 +682,16 @@ def _render(result: Any, output_format: str) -> str:
     if output_format == "json":
         return _json_document(result.to_dict())
     if output_format == "markdown":
-        from .render import to_markdown
+        from wirebrief.render import to_markdown
 
         return to_markdown(result)
-    from .html import to_html
+    from wirebrief.render.html import to_html
 
     return to_html(result)
 
 
 def _write_index(manifest: Manifest, out_dir: Path) -> None:
-    from .html import batch_index
+    from wirebrief.render.html import batch_index
 
     title = f"wirebrief batch: {out_dir.resolve().name}"
     # An id with a lone surrogate shows as \ud800 on the page rather than stopping the run.
@@ -739,9 +739,9 @@ def run_batch(
     `engines` may supply ready engines by role (as for `pipeline.iter_briefs`). With ``output_format="jsonl"`` results go to `stream` (one JSON object per input, in input
     order) and `out_dir` must be None: there is no manifest, so nothing to resume.
     """
-    from .check import fails
-    from .pipeline import check_languages, iter_briefs
-    from .prompts import load_prompts, select_tiers
+    from wirebrief.check import fails
+    from wirebrief.pipeline import check_languages, iter_briefs
+    from wirebrief.prompts import load_prompts, select_tiers
 
     if output_format not in FORMATS:
         raise UsageError(f"unknown batch format {output_format!r}", hint=f"use one of {', '.join(FORMATS)}")

@@ -16,13 +16,13 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
-from .render import header_rows, plural, tier_title
+from wirebrief.render import header_rows, plural, tier_title
 
 if TYPE_CHECKING:
-    from .check import Finding
-    from .pipeline import Brief
-    from .summaries import Tier
-    from .translation import TranslatedParagraph
+    from wirebrief.check import Finding
+    from wirebrief.pipeline import Brief
+    from wirebrief.summaries import Tier
+    from wirebrief.translation import TranslatedParagraph
 
 #: No fetches of any kind: styles inline, images only as data: URLs, no scripts, no forms.
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
@@ -449,7 +449,7 @@ def _translation(brief: Brief, marks: dict[str, list[tuple[_Row, Finding]]]) -> 
 
 def to_html(brief: Brief) -> str:
     """One self-contained HTML page: header, tiers, checks, and the translation beside its source."""
-    from . import __version__
+    from wirebrief import __version__
 
     rows = _rows(brief)
     marks = _marks_by_anchor(rows)

@@ -24,7 +24,7 @@ from decimal import Decimal
 from functools import cache
 from importlib import resources
 
-from .numbers import digits_pattern, read_decimal, scale_factor
+from wirebrief.check.figures import digits_pattern, read_decimal, scale_factor
 
 #: Words a form's "…" may stand for.
 _GAP_WORDS = 6

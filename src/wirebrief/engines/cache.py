@@ -29,9 +29,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from .config import user_cache_dir
-from .engine import Engine, Generation, GenerationParams, ProgressCallback, startup_seconds
-from .errors import ConfigError, GenerationError
+from wirebrief.config import user_cache_dir
+from wirebrief.engines.base import Engine, Generation, GenerationParams, ProgressCallback, startup_seconds
+from wirebrief.errors import ConfigError, GenerationError
 
 log = logging.getLogger(__name__)
 

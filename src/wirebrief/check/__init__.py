@@ -45,7 +45,7 @@ tier_short          warning   a list tier has fewer items than its minimum
 A finding's `source` and `target` are its sentence and translation, cut to an excerpt of at most
 `EXCERPT_CHARS` around the words it is about where they are longer; a sentence's findings of one
 kind beyond `FINDINGS_PER_KIND` are counted in one more. The meaning checks (negation, dates,
-units, direction) read word lists per language (`wirebrief.meaning`).
+units, direction) read word lists per language (`wirebrief.check.meaning`).
 
 `check_texts` checks a translation made anywhere against its source; `check_translation` and
 `check_summaries` check a brief; `fails` turns findings into a pass or fail.
@@ -63,17 +63,23 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Literal
 
-from . import meaning
-from .align import align
-from .glossary import Glossary, Searchable, contains_form, fold, known_names
-from .meaning import Flip, lexicon, reads_meaning
-from .names import Translation, capitalised_inside, find_names, function_words, invented_names, kept, new_names
-from .numbers import Quantity, compare_numbers, extract_numbers, same_quantity
-from .quotes import find_quotes, normalise_quote
-from .summaries import Summaries
-from .translation import TranslatedParagraph
+from wirebrief.check import meaning
+from wirebrief.check.align import align
+from wirebrief.check.figures import Quantity, compare_numbers, extract_numbers, same_quantity
+from wirebrief.check.glossary import Glossary, Searchable, contains_form, fold, known_names
+from wirebrief.check.meaning import Flip, lexicon, reads_meaning
+from wirebrief.check.names import (
+    Translation,
+    capitalised_inside,
+    find_names,
+    function_words,
+    invented_names,
+    kept,
+    new_names,
+)
+from wirebrief.check.quotes import find_quotes, normalise_quote
+from wirebrief.results import EXCERPT_CHARS, Finding, Severity, Summaries, TranslatedParagraph, excerpt
 
-Severity = Literal["error", "warning"]
 FailOn = Literal["error", "warning", "never"]
 FAIL_ON: tuple[FailOn, ...] = ("error", "warning", "never")
 
@@ -103,62 +109,16 @@ _DUTCH_MARKER_SHARE = 0.2
 #: How alike two spellings of a name must be to be taken for the same name ("Tokio", "Tokyo").
 _SPELLING_SIMILARITY = 0.75
 _SHOWN_CHARS = 60
-#: Characters of its sentence (and of the translation) a finding carries at most. The whole
-#: sentence is in the brief's paragraphs, found by the finding's indices; a copy of it in each
-#: of a long sentence's many findings made the output quadratic in the sentence's length.
-EXCERPT_CHARS = 300
 #: Findings of one kind a sentence gets one by one; the rest are counted in one more finding.
 FINDINGS_PER_KIND = 10
 #: Items a finding's detail lists by name before it says how many more there are.
 _LISTED = 5
 
 
-def excerpt(text: str | None, at: int | None = None, limit: int = EXCERPT_CHARS) -> str | None:
-    """`text` itself if it has at most `limit` characters; else at most `limit` characters of it
-    around position `at` (from its start when None), with "…" where it was cut."""
-    if text is None or len(text) <= limit:
-        return text
-    room = limit - 2
-    # The position a third of the way in: some words before it, more after.
-    start = min(max(0, (at or 0) - room // 3), len(text) - room)
-    end = start + room
-    # Cut between words where there is a space near the cut.
-    if start:
-        space = text.find(" ", start, start + 20)
-        start = space + 1 if space >= 0 else start
-    if end < len(text):
-        space = text.rfind(" ", end - 20, end)
-        end = space if space > start else end
-    return ("…" if start else "") + text[start:end].strip() + ("…" if end < len(text) else "")
-
-
 def _listed(items: Sequence[str], limit: int = _LISTED) -> str:
     """Items for a detail, the first few by name: "'A', 'B', 'C' and 12 more"."""
     shown = ", ".join(items[:limit])
     return shown if len(items) <= limit else f"{shown} and {len(items) - limit} more"
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One thing a reader should know. `source` and `target` are the sentence and its
-    translation, or an excerpt of them (see `EXCERPT_CHARS`) where they are long."""
-
-    kind: str
-    severity: Severity
-    detail: str
-    paragraph: int | None = None
-    sentence: int | None = None
-    source: str | None = None
-    target: str | None = None
-    tier: str | None = None
-
-    def __post_init__(self) -> None:
-        # Findings made anywhere stay bounded; `_Where` cuts around the offending words first.
-        object.__setattr__(self, "source", excerpt(self.source))
-        object.__setattr__(self, "target", excerpt(self.target))
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -289,7 +249,7 @@ def _untranslated(source: str, target: str, source_lang: str, target_lang: str) 
         markers = sum(1 for word in words if word.lower() in _DUTCH_MARKERS)
         if markers / len(words) < _DUTCH_MARKER_SHARE:
             return False
-    from .detect import detect
+    from wirebrief.inputs.language import detect
 
     found = detect(target)
     return found.language == source_lang and found.confidence >= _LANGUAGE_CONFIDENCE
@@ -476,7 +436,7 @@ def _units(
 
 
 def _meaning(source: str, target: str, context: Context, where: _Where) -> list[Finding]:
-    """Negation, dates and direction (see `wirebrief.meaning`)."""
+    """Negation, dates and direction (see `wirebrief.check.meaning`)."""
     source_words, target_words = lexicon(context.source_lang), lexicon(context.target_lang)
     assert source_words is not None and target_words is not None
     flips = [
@@ -738,12 +698,12 @@ def check_texts(
     """Check a translation made by anyone against its source, both as plain text.
 
     Both are split into paragraphs (blank-line blocks) and sentences as `wirebrief` splits an
-    article, aligned (see `wirebrief.align`), and each aligned pair is checked as in
+    article, aligned (see `wirebrief.check.align`), and each aligned pair is checked as in
     `check_sentence`. A difference in paragraph or sentence count is a `coverage` error; a
     paragraph or sentence left without a counterpart is reported, never dropped. Raises
     InputError if either text is empty.
     """
-    from .document import parse
+    from wirebrief.inputs.document import parse
 
     # As `document.decode` does for an article file: "ï" is one character however it was typed.
     source_text, target_text = (unicodedata.normalize("NFC", text) for text in (source_text, target_text))

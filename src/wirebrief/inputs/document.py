@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from .errors import InputError
+from wirebrief.errors import InputError
 
 ParagraphKind = Literal["heading", "paragraph"]
 

@@ -33,7 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .glossary import Glossary, Searchable, contains_form, fold, word_list
+from wirebrief.check.glossary import Glossary, Searchable, contains_form, fold, word_list
 
 #: Words inside names that are not capitalised: surname particles and the like.
 _PARTICLES = frozenset({

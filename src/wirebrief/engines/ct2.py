@@ -28,8 +28,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .config import user_cache_dir
-from .engine import (
+from wirebrief.config import user_cache_dir
+from wirebrief.engines.base import (
     CTRANSLATE2_NAME,
     DEFAULT_BATCH_TOKENS,
     Generation,
@@ -39,8 +39,8 @@ from .engine import (
     _OutOfMemory,
     padded_length,
 )
-from .errors import GenerationError, ModelError, UsageError
-from .models import ModelRef, ensure_fetchable, fingerprint, missing_model_error
+from wirebrief.errors import GenerationError, ModelError, UsageError
+from wirebrief.models import ModelRef, ensure_fetchable, fingerprint, missing_model_error
 
 log = logging.getLogger(__name__)
 
@@ -407,7 +407,7 @@ class CTranslate2Engine(ModelFiles):
         if self.offline:
             # Its config is here but not its weights: nothing to convert from.
             raise missing_model_error(self.ref, self.role, offline=True)
-        from .models import pull
+        from wirebrief.models import pull
 
         return pull(self.ref.location)
 

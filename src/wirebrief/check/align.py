@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
-from .glossary import fold, known_names
-from .names import find_names, function_words
-from .numbers import extract_numbers
+from wirebrief.check.figures import extract_numbers
+from wirebrief.check.glossary import fold, known_names
+from wirebrief.check.names import find_names, function_words
 
 #: A bead: the source units and target units it pairs (either may be empty).
 Bead = tuple[tuple[int, ...], tuple[int, ...]]

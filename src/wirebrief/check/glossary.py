@@ -30,7 +30,7 @@ from functools import cache, cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 
-from .errors import ConfigError
+from wirebrief.errors import ConfigError
 
 _ALTERNATIVES = "|"
 

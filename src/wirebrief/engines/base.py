@@ -16,9 +16,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
-from .config import ENGINES
-from .errors import GenerationError, ModelError, UsageError
-from .models import ModelRef, ensure_fetchable, fingerprint, is_present, missing_model_error
+from wirebrief.config import ENGINES
+from wirebrief.errors import GenerationError, ModelError, UsageError
+from wirebrief.models import ModelRef, ensure_fetchable, fingerprint, is_present, missing_model_error
 
 log = logging.getLogger(__name__)
 
@@ -712,7 +712,7 @@ def known_cache_key(ref: ModelRef, engine: str, device: str) -> str | None:
     """
     kind = choose_engine(engine, device)
     if kind == "ctranslate2":
-        from .ct2 import resolve_device as ct2_device
+        from wirebrief.engines.ct2 import resolve_device as ct2_device
 
         if ct2_device(device) == "cpu":
             return engine_key("ctranslate2", "int8", ref)  # what compute type "auto" is on a CPU
@@ -747,7 +747,7 @@ def load_engine(
         if kind == "ctranslate2":
             if device == "mps":
                 raise UsageError("CTranslate2 does not run on Apple GPUs", hint="use --engine torch or --device cpu")
-            from .ct2 import CTranslate2Engine
+            from wirebrief.engines.ct2 import CTranslate2Engine
 
             loaded = CTranslate2Engine(ref, role=role, device=device, compute_type=dtype, offline=offline)
         else:

@@ -1,0 +1,1 @@
+"""Engines: the one seam between wirebrief and a model runtime."""

@@ -1,0 +1,40 @@
+"""What to make of an article, as opposed to how to run the models.
+
+`Settings` (config.py) says how the models run: which models, engine, device, beams, cache.
+`Options` says what the reader asked for: which tiers, from and into which language, how the
+input is read and the result written, and when the findings fail the run. The CLI builds one
+`Options` and it travels, unchanged, down to the pipeline and the batch driver; the batch
+resume key is derived from it (`Options.key_fields`), so a new option cannot be left out of the
+key by accident: a field that does not change a result must say so (`key=False`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+
+def _not_in_key(default: Any) -> Any:
+    return field(default=default, metadata={"key": False})
+
+
+@dataclass(frozen=True)
+class Options:
+    #: Comma-separated tier names, "all", "none", or None for the configured default.
+    tiers: str | None = None
+    source_lang: str = "auto"
+    target_lang: str = "en"
+    #: How the input is read: auto (told from the content), text, html, markdown, docx.
+    input_format: str = "auto"
+    #: How a result is written: json, markdown, text, html, rich (jsonl for batch streams).
+    output_format: str = "json"
+    translate: bool = True
+    summarise: bool = True
+    #: When findings make the exit code non-zero: error, warning, never. Does not change a result.
+    fail_on: str = _not_in_key("never")
+    #: How many findings the Rich view lists (summary|all). Does not change a result file.
+    findings: str = _not_in_key("summary")
+
+    def key_fields(self) -> dict[str, Any]:
+        """The fields a result depends on, by name: what the batch resume key is made of."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.metadata.get("key", True)}
