@@ -611,6 +611,39 @@ def test_markdown_front_matter_value_over_several_lines(field):
     ]
 
 
+def test_markdown_front_matter_values_stay_as_written():
+    """Front matter is YAML, read with every plain value as text: no date, number or yes/no
+    conversions; a list is "a, b"; a comment is no part of a value."""
+    text = (
+        "---\ntitle: 1984\nauthor:\n  - Ahmed el Amrani\n  - 'Anna de Vries'\n"
+        "date: 2025-03-10 14:30  # bijgewerkt\ndraft: yes\n---\n\nDe raad stemt volgende week.\n"
+    )
+    source = read_input("bericht.md", data=text.encode())
+    assert (source.title, source.author, source.date) == ("1984", "Ahmed el Amrani, Anna de Vries", "2025-03-10 14:30")
+
+
+def test_markdown_front_matter_yaml_refuses_is_read_field_by_field():
+    """Written by hand, front matter is often not valid YAML (a colon in a headline): each field
+    YAML can read is read, the others are taken as written, and no article text is lost."""
+    text = (
+        "---\ntitle: Kabinet: geen extra geld voor dijken\nauthor: \"Ahmed el Amrani\"\ndate: 2025-03-10\n---\n\n"
+        "De dijken worden niet verhoogd.\n"
+    )
+    source = read_input("bericht.md", data=text.encode())
+    assert (source.title, source.author, source.date) == (
+        "Kabinet: geen extra geld voor dijken", "Ahmed el Amrani", "2025-03-10",
+    )  # fmt: skip
+    assert texts(source) == ["Kabinet: geen extra geld voor dijken", "De dijken worden niet verhoogd."]
+
+
+def test_markdown_broken_front_matter_that_is_no_run_of_fields_stays_text():
+    text = '---\ntitle: "Storm legt\nDe NS rijdt vandaag niet.\n---\n\nDe storm houdt aan.\n'
+    source = read_input("bericht.md", data=text.encode())
+    assert source.title is None
+    assert "De NS rijdt vandaag niet." in " ".join(texts(source))
+    assert texts(source)[-1] == "De storm houdt aan."
+
+
 def test_markdown_ordered_list_items_keep_their_numbers():
     text = (
         "# Jaarcijfers\n\nDe belangrijkste punten:\n\n1. omzet stijgt\n2. winst daalt\n\n"
