@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 from test_batch import article_text, fake_engines, run
 
-from wirebrief import batch as batch_module
-from wirebrief.batch import MANIFEST, Manifest, Names, collect, output_name, run_batch
+from wirebrief.batch import outputs as batch_outputs
+from wirebrief.batch import MANIFEST, Manifest, Names, collect, count_inputs, output_name, run_batch
 from wirebrief.errors import EXIT_PARTIAL, OutputError
 
 
@@ -185,7 +185,7 @@ def test_a_full_disk_stops_the_run_with_an_output_error(tmp_path: Path, monkeypa
     def full(_fd: int) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(batch_module.os, "fsync", full)
+    monkeypatch.setattr(batch_outputs.os, "fsync", full)
     records = articles(tmp_path / "in.jsonl", "a", "b")
     out = tmp_path / "out"
     with pytest.raises(OutputError, match="No space left") as raised:
@@ -208,14 +208,14 @@ def test_no_permission_in_out_stops_the_run_and_in_a_subfolder_fails_one_input(
 ):
     # Tests run as root, where permissions do not refuse anything: the refusal is simulated.
     out = tmp_path / "out"
-    real = batch_module.write_atomic
+    real = batch_outputs.write_atomic
 
     def refusing(path: Path, content: str, **options) -> None:
         if path.suffix == ".json" and path.parent.name in ("out", "locked"):
             raise PermissionError(errno.EACCES, "Permission denied", str(path.parent / f".{path.name}.1.tmp"))
         real(path, content, **options)
 
-    monkeypatch.setattr(batch_module, "write_atomic", refusing)
+    monkeypatch.setattr(batch_outputs, "write_atomic", refusing)
     records = articles(tmp_path / "in.jsonl", "locked/a", "open/b")
     report = run([records], out, tiers="none")
     assert (report.ok, report.failed) == (1, 1)
@@ -256,7 +256,7 @@ def test_a_looping_symlink_named_as_an_argument_is_a_failed_input(tmp_path: Path
     good = write_records(tmp_path / "good.jsonl", [("g", article_text(0))])
     report = run([loop, records, good], tmp_path / "out", tiers="none")
     assert (report.ok, report.failed) == (1, 2)
-    assert batch_module.count_inputs([str(loop), str(records), str(good)]) == 3
+    assert count_inputs([str(loop), str(records), str(good)]) == 3
 
 
 # --------------------------------------------------------------------------------------------
