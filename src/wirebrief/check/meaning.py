@@ -188,7 +188,7 @@ def _readings(unit: str) -> list[str]:
     return [unit, also] if also else [unit]
 
 
-def _quoted(mentions: Sequence[Mention]) -> str:
+def quoted(mentions: Sequence[Mention]) -> str:
     words = list(dict.fromkeys(repr(mention.text) for mention in mentions))
     return ", ".join(words[:5]) + (f" and {len(words) - 5} more" if len(words) > 5 else "")
 
@@ -223,13 +223,13 @@ def negation(source: str, target: str, source_words: Lexicon, target_words: Lexi
     if before.negated and not after.may_be_negated:
         return [Flip(
             "negation", "error",
-            f"the source negates ({_quoted(before.certain)}) but the translation has no negation",
+            f"the source negates ({quoted(before.certain)}) but the translation has no negation",
             at=before.certain[0].start,
         )]
     if after.negated and not before.may_be_negated:
         return [Flip(
             "negation", "error",
-            f"the translation negates ({_quoted(after.certain)}) but the source has no negation",
+            f"the translation negates ({quoted(after.certain)}) but the source has no negation",
             target_at=after.certain[0].start,
         )]
     return []
@@ -246,20 +246,20 @@ def directions(text: str, words: Lexicon) -> dict[str, list[Mention]]:
     return found
 
 
-def _one_way(found: dict[str, list[Mention]]) -> str | None:
+def one_way(found: dict[str, list[Mention]]) -> str | None:
     ways = [way for way in ("up", "down") if found.get(way)]
     return ways[0] if len(ways) == 1 else None
 
 
 def direction(source: str, target: str, source_words: Lexicon, target_words: Lexicon) -> list[Flip]:
     before, after = directions(source, source_words), directions(target, target_words)
-    way, other = _one_way(before), _one_way(after)
+    way, other = one_way(before), one_way(after)
     if way is None or other is None or way == other:
         return []
     said = {"up": "a rise", "down": "a fall"}
     return [Flip(
         "direction_mismatch", "error",
-        f"the source says {said[way]} ({_quoted(before[way])}), the translation {said[other]} ({_quoted(after[other])})",
+        f"the source says {said[way]} ({quoted(before[way])}), the translation {said[other]} ({quoted(after[other])})",
         at=before[way][0].start, target_at=after[other][0].start,
     )]
 
@@ -305,7 +305,7 @@ def _shown(kind: str, value: str) -> str:
     return value
 
 
-def _said(text: str, kind: str, value: str) -> str:
+def date_said(text: str, kind: str, value: str) -> str:
     shown = _shown(kind, value)
     return repr(text) if shown.lower() == text.lower() else f"{text!r} ({shown})"
 
@@ -320,8 +320,8 @@ def date_mismatch(source: str, target: str, source_words: Lexicon, target_words:
     flips = []
     for kind, values in before.items():
         if replaced(values, after[kind]):
-            gone = [_said(values[v], kind, v) for v in values if v not in after[kind]]
-            came = [_said(after[kind][v], kind, v) for v in after[kind] if v not in values]
+            gone = [date_said(values[v], kind, v) for v in values if v not in after[kind]]
+            came = [date_said(after[kind][v], kind, v) for v in after[kind] if v not in values]
             flips.append(Flip(
                 "date_mismatch", "error",
                 f"the source has {', '.join(gone)} where the translation has {', '.join(came)}",
@@ -445,125 +445,3 @@ def units(
             ))
     return flips, converted
 
-
-# --------------------------------------------------------------------------------------------
-# A summary against the article it was made from (both in one language)
-
-#: A tier sentence draws on an article sentence sharing this many of its content words, and
-#: this share of them, at least.
-_CLOSE_WORDS = 2
-_CLOSE_SHARE = 0.4
-#: A clause restated without its negation shares this share of its content words with the tier.
-_RESTATED_SHARE = 0.6
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’']?\s+(?=[\"“„‘'(]?[A-Z0-9])")
-_CLAUSE_END = re.compile(r"[,;:–—]\s+|\s+(?:but|while|whereas|although|though|and|maar|terwijl|hoewel|en)\s+", re.IGNORECASE)
-
-
-def sentences(text: str) -> list[str]:
-    """A text's sentences, roughly: enough to match a summary's sentence to its sources."""
-    return [s for block in re.split(r"\n\s*\n", text) for s in _SENTENCE_END.split(block.strip()) if s.strip()]
-
-
-def content_words(text: str, ignore: frozenset[str]) -> frozenset[str]:
-    words = (word.lower() for word in re.findall(r"[^\W\d_]{3,}", text))
-    return frozenset(word[:-1] if word.endswith("s") and len(word) > 4 else word for word in words if word not in ignore)
-
-
-@dataclass(frozen=True)
-class _Source:
-    text: str
-    words: frozenset[str]
-
-
-@dataclass(frozen=True)
-class Article:
-    """An article's sentences and dates, read once for all its tiers."""
-
-    sentences: tuple[_Source, ...]
-    dates: dict[str, dict[str, str]]
-    words: Lexicon
-    ignore: frozenset[str]
-
-    @classmethod
-    def read(cls, text: str, words: Lexicon, ignore: frozenset[str]) -> Article:
-        """`ignore` are the language's function words, which say nothing of what a sentence is about."""
-        prepared = tuple(_Source(sentence, content_words(sentence, ignore)) for sentence in sentences(text))
-        return cls(prepared, dates(text, words), words, ignore)
-
-
-def summary_flips(tier: str, article: Article) -> list[Flip]:
-    """Where a tier's sentence says the opposite of the article sentence it draws on (the one
-    sharing most of its content words): `summary_negation`, `summary_direction`, `summary_date`."""
-    article_sentences, article_dates, words, ignore = article.sentences, article.dates, article.words, article.ignore
-    flips: list[Flip] = []
-    for sentence in sentences(tier):
-        mine = content_words(sentence, ignore)
-        scored = sorted(
-            ((len(mine & source.words), -i) for i, source in enumerate(article_sentences)), reverse=True
-        )
-        close = [
-            article_sentences[-i] for shared, i in scored if shared >= max(_CLOSE_WORDS, _CLOSE_SHARE * len(mine))
-        ]
-        if close:
-            flips += _summary_negation(sentence, mine, close, words, ignore)
-            flips += _summary_direction(sentence, close, words)
-            flips += _summary_date(sentence, close[0], article_dates, words)
-    return flips
-
-
-def _summary_negation(
-    sentence: str, mine: frozenset[str], close: list[_Source], words: Lexicon, ignore: frozenset[str]
-) -> list[Flip]:
-    said = polarity(sentence, words)
-    if said.negated and not any(polarity(source.text, words).may_be_negated for source in close):
-        return [Flip(
-            "summary_negation", "error",
-            f"it negates ({_quoted(said.certain)}) what the article sentence it draws on does not: {_excerpt(close[0].text)!r}",
-        )]
-    if said.may_be_negated:
-        return []
-    for source in close:
-        for clause in _CLAUSE_END.split(source.text):
-            negated = polarity(clause, words)
-            clause_words = content_words(clause, ignore)
-            if negated.negated and clause_words and len(clause_words & mine) >= max(
-                _CLOSE_WORDS, _RESTATED_SHARE * len(clause_words)
-            ):
-                return [Flip(
-                    "summary_negation", "error",
-                    f"it drops the negation ({_quoted(negated.certain)}) of the article's {_excerpt(clause)!r}",
-                )]
-    return []
-
-
-def _summary_direction(sentence: str, close: list[_Source], words: Lexicon) -> list[Flip]:
-    way = _one_way(said := directions(sentence, words))
-    if way is None or any(directions(source.text, words).get(way) for source in close):
-        return []
-    theirs = directions(close[0].text, words)
-    other = _one_way(theirs)
-    if other is None:
-        return []
-    return [Flip(
-        "summary_direction", "error",
-        f"it says {_quoted(said[way])} where the article says {_quoted(theirs[other])}: {_excerpt(close[0].text)!r}",
-    )]
-
-
-def _summary_date(sentence: str, source: _Source, article_dates: dict[str, dict[str, str]], words: Lexicon) -> list[Flip]:
-    mine, theirs = dates(sentence, words), dates(source.text, words)
-    flips = []
-    for kind, values in mine.items():
-        invented = [value for value in values if value not in article_dates[kind]]
-        if invented and theirs[kind]:
-            flips.append(Flip(
-                "summary_date", "error",
-                f"it has {_said(values[invented[0]], kind, invented[0])}, which is nowhere in the article; the sentence it "
-                f"draws on has {', '.join(_said(text, kind, value) for value, text in theirs[kind].items())}",
-            ))
-    return flips
-
-
-def _excerpt(text: str, limit: int = 80) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
