@@ -225,6 +225,27 @@ def test_no_permission_in_out_stops_the_run_and_in_a_subfolder_fails_one_input(
         run([top], out, tiers="none")
 
 
+def _append_many(out: str, writer: int, lines: int) -> None:
+    manifest = Manifest(Path(out))
+    for number in range(lines):
+        manifest.append({"id": f"{writer}-{number}", "status": "ok", "text": "x" * 2000})
+
+
+def test_processes_appending_to_one_manifest_never_mix_their_lines(tmp_path: Path):
+    # Shards share --out: the lock must keep whole lines, whichever process writes.
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    writers = [context.Process(target=_append_many, args=(str(tmp_path), writer, 40)) for writer in range(3)]
+    for process in writers:
+        process.start()
+    for process in writers:
+        process.join(120)
+    assert [process.exitcode for process in writers] == [0, 0, 0]
+    lines = (tmp_path / MANIFEST).read_bytes().splitlines()
+    assert len(lines) == 120 and len(Manifest(tmp_path).load()) == 120
+
+
 # --------------------------------------------------------------------------------------------
 # Symlinks that lead nowhere are failed inputs, not silence
 

@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from filelock import FileLock
+
 from wirebrief.batch.outputs import LOCK, MANIFEST, json_line, run_file, write_atomic
 
 
@@ -22,17 +24,18 @@ class Manifest:
     def __init__(self, out_dir: Path) -> None:
         self.path = out_dir / MANIFEST
         self._lock_path = out_dir / LOCK
+        # Several processes (shards) may append to one manifest: each line is written under an
+        # exclusive lock on a file beside it, which filelock takes on POSIX and Windows alike.
+        self._lock = FileLock(self._lock_path)
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
-        import fcntl
-
-        with run_file(self._lock_path):
-            lock = self._lock_path.open("a")
-        with lock:  # closing it releases the lock
-            with run_file(self._lock_path, "locked"):
-                fcntl.flock(lock, fcntl.LOCK_EX)
+        with run_file(self._lock_path, "locked"):
+            self._lock.acquire()
+        try:
             yield
+        finally:
+            self._lock.release()
 
     def load(self) -> dict[str, dict[str, Any]]:
         """The latest entry per id. A line cut short by a killed run is ignored."""
