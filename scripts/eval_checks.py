@@ -39,8 +39,7 @@ from wirebrief.check import (
     check_translation,
 )
 from wirebrief.check.glossary import Glossary, load_glossary
-from wirebrief.summaries import Summaries, Tier
-from wirebrief.translation import TranslatedParagraph, TranslatedSentence
+from wirebrief.results import Summaries, Tier, TranslatedParagraph, TranslatedSentence
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_FOLDER = ROOT / "tests" / "data" / "checks"

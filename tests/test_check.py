@@ -15,12 +15,11 @@ from wirebrief.check import (
     check_translation,
     fails,
 )
+from wirebrief.check.figures import extract_numbers
 from wirebrief.check.glossary import parse_tsv
 from wirebrief.check.names import find_names
-from wirebrief.check.figures import extract_numbers
 from wirebrief.check.quotes import find_quotes
-from wirebrief.summaries import Summaries, Tier
-from wirebrief.translation import TranslatedParagraph, TranslatedSentence
+from wirebrief.results import Summaries, Tier, TranslatedParagraph, TranslatedSentence
 
 
 def kinds(source: str, target: str, context: Context | None = None) -> list[str]:

@@ -7,8 +7,7 @@ import pytest
 
 from wirebrief.check import Context, check_sentence, check_summaries, check_translation
 from wirebrief.check.meaning import lexicon, reads_meaning
-from wirebrief.summaries import Summaries, Tier
-from wirebrief.translation import TranslatedParagraph, TranslatedSentence
+from wirebrief.results import Summaries, Tier, TranslatedParagraph, TranslatedSentence
 
 MEANING_KINDS = {"negation", "date_mismatch", "unit_mismatch", "unit_missing", "direction_mismatch"}
 

@@ -195,3 +195,18 @@ def test_a_long_loop_is_found_in_linear_time():
 
     findings = check_sentence("Hij zei het nog eens.", "He said it " + "again and " * 20_000)
     assert [f.kind for f in findings] == ["loop"] and "'again and'" in findings[0].detail
+
+
+def test_the_checker_and_the_readers_import_nothing_that_runs_a_model():
+    """`wirebrief check` and the input readers stand on their own: no engine, no translation or
+    summary stage, no pipeline, CLI, views or batch, and no torch or transformers."""
+    import subprocess
+
+    code = (
+        "import sys, wirebrief.check, wirebrief.inputs\n"
+        "stages = ('engines', 'translation', 'summaries', 'pipeline', 'cli', 'render', 'batch')\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'transformers', 'ctranslate2')\n"
+        "                or (m.startswith('wirebrief.') and m.split('.')[1] in stages))\n"
+        "assert not loaded, loaded\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
