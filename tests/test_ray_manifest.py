@@ -84,3 +84,16 @@ def test_a_manifest_that_cannot_be_written_stops_the_run(out):
     run.append(entry("a"))
     with pytest.raises(OutputError, match="manifest.jsonl"):
         run.compact()
+
+
+def test_a_uri_output_keeps_its_index_beside_the_manifest(out):
+    from wirebrief.batch.ray_output import UriOutput, destination
+
+    output = destination(out.as_uri())
+    assert isinstance(output, UriOutput) and str(output.folder) == out.as_uri()
+    run = output.open()
+    run.append(entry("first-article", output="first-article.html"))
+    output.write_index(run)
+    page = (out / "index.html").read_text()
+    assert "first-article" in page and "wirebrief batch: out" in page
+    assert (output.folder / "index.html").is_file() and not (output.folder / "absent.html").is_file()
