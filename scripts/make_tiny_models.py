@@ -2,8 +2,9 @@
 
 wirebrief normally runs Helsinki-NLP/opus-mt-nl-en (MarianMT, Dutch -> English), a
 google/flan-t5 checkpoint (summaries) and, for language pairs without an opus-mt model,
-facebook/nllb-200-distilled-600M (M2M100 with language codes). The test suite and the
-benchmarks cannot reach the Hugging Face hub, so this script fabricates three miniature
+facebook/nllb-200-distilled-600M (M2M100 with language codes); back-translation uses
+Helsinki-NLP/opus-mt-en-nl, the reverse direction. The test suite and the
+benchmarks cannot reach the Hugging Face hub, so this script fabricates miniature
 models with the *same architectures and tokenizer formats* that are never trained: their
 weights are random and their output is gibberish by design. What they do exercise
 faithfully is the plumbing: ``AutoTokenizer`` / ``AutoModelForSeq2SeqLM`` loading from a
@@ -21,8 +22,9 @@ Usage::
 
     python scripts/make_tiny_models.py OUT_DIR [--seed N] [--vocab-size N]
 
-writes ``OUT_DIR/translation``, ``OUT_DIR/summary`` and ``OUT_DIR/nllb``; tests can import
-this file and call :func:`build` instead.
+writes ``OUT_DIR/translation``, ``OUT_DIR/summary``, ``OUT_DIR/nllb`` and ``OUT_DIR/reverse``
+(opus-mt-en-nl's stand-in, for back-translation); tests can import this file and call
+:func:`build` instead.
 """
 
 from __future__ import annotations
@@ -251,11 +253,29 @@ def marian_vocab(
 
 def build_translation(out_dir: Path, seed: int, vocab_size: int) -> None:
     """Write a tiny opus-mt-nl-en look-alike (MarianMTModel + MarianTokenizer) to ``out_dir``."""
+    build_marian(out_dir, seed, vocab_size, reverse=False)
+
+
+def build_reverse(out_dir: Path, seed: int, vocab_size: int) -> None:
+    """Write a tiny opus-mt-en-nl look-alike: the translation model with its sides swapped.
+
+    Back-translation (``--verify back``) sends English translations back to Dutch with the
+    reverse model from the routing table; this is its stand-in. Same corpora, same seed,
+    same architecture; only which language is the source differs.
+    """
+    build_marian(out_dir, seed, vocab_size, reverse=True)
+
+
+def build_marian(out_dir: Path, seed: int, vocab_size: int, *, reverse: bool) -> None:
+    """Write a tiny Marian model, Dutch -> English, or English -> Dutch when ``reverse``."""
     # Marian's spm models carry no pad/bos; ids inside the spm do not matter because the
     # tokenizer goes through vocab.json, but </s> and <unk> must be real pieces.
     marian_spm_ids = {"unk_id": 0, "eos_id": 1, "bos_id": -1, "pad_id": -1}
-    source_proto = train_sentencepiece(dutch_training_lines(), vocab_size, **marian_spm_ids)
-    target_proto = train_sentencepiece(ENGLISH_SENTENCES, vocab_size, **marian_spm_ids)
+    dutch_proto = train_sentencepiece(dutch_training_lines(), vocab_size, **marian_spm_ids)
+    english_proto = train_sentencepiece(ENGLISH_SENTENCES, vocab_size, **marian_spm_ids)
+    source_proto, target_proto = (english_proto, dutch_proto) if reverse else (dutch_proto, english_proto)
+    source_lang, target_lang = ("en", "nl") if reverse else ("nl", "en")
+    # The joint vocabulary lists the source pieces first, as opus-mt's do.
     vocab = marian_vocab(load_sentencepiece(source_proto), load_sentencepiece(target_proto))
 
     # MarianTokenizer only accepts file paths, so stage the raw files and let
@@ -271,15 +291,15 @@ def build_translation(out_dir: Path, seed: int, vocab_size: int) -> None:
             source_spm=str(staging / "source.spm"),
             target_spm=str(staging / "target.spm"),
             vocab=str(staging / "vocab.json"),
-            source_lang="nl",
-            target_lang="en",
+            source_lang=source_lang,
+            target_lang=target_lang,
             model_max_length=MODEL_MAX_LENGTH,
         )
         tokenizer.save_pretrained(out_dir)
 
     pad_id = vocab[MARIAN_PAD]
     eos_id = vocab[MARIAN_EOS]
-    # Same switches as opus-mt-nl-en's config.json, shrunk to toy dimensions.
+    # Same switches as opus-mt-nl-en's (and opus-mt-en-nl's) config.json, shrunk to toy dimensions.
     config = MarianConfig(
         vocab_size=len(vocab),
         decoder_vocab_size=len(vocab),
@@ -313,7 +333,10 @@ def build_translation(out_dir: Path, seed: int, vocab_size: int) -> None:
         # opus-mt ships num_beams=4; greedy keeps tests and benchmarks cheap.
         num_beams=1,
     )
-    save_random_model(MarianMTModel, config, generation_config, out_dir, seed)
+    # The vocabularies of the two directions have the same size, so one seed would give both
+    # the very same weight tensors; a different one keeps the reverse model from being the
+    # forward model under another vocabulary, which a mix-up of the two could hide behind.
+    save_random_model(MarianMTModel, config, generation_config, out_dir, seed + 1 if reverse else seed)
 
 
 def build_summary(out_dir: Path, seed: int, vocab_size: int) -> None:
@@ -544,13 +567,21 @@ def self_check(model_dir: Path, texts: Sequence[str]) -> str:
 
 
 def build(
-    out_dir: Path, seed: int = DEFAULT_SEED, vocab_size: int = DEFAULT_VOCAB_SIZE
+    out_dir: Path,
+    seed: int = DEFAULT_SEED,
+    vocab_size: int = DEFAULT_VOCAB_SIZE,
+    *,
+    reverse: bool = False,
 ) -> dict[str, Path]:
-    """Build the three tiny models under ``out_dir`` and self-check them.
+    """Build the tiny models under ``out_dir`` and self-check them.
 
     Existing ``translation``/``summary``/``nllb`` subdirectories are replaced, so that stale
     files from an older layout (e.g. a leftover tokenizer.json) cannot change how they load.
-    Returns ``{"translation": path, "summary": path, "nllb": path}``.
+    Returns ``{"translation": path, "summary": path, "nllb": path}``, plus ``"reverse"`` when
+    ``reverse`` is true (see :func:`build_reverse_model`). The reverse model is opt-in here
+    because callers (the test fixtures) rely on exactly these three keys; it is built after
+    the others and shares none of their randomness, so they come out byte for byte the same
+    either way.
     """
     out_dir = Path(out_dir)
     paths = {
@@ -559,9 +590,7 @@ def build(
         "nllb": out_dir / "nllb",
     }
     for path in paths.values():
-        if path.exists():
-            shutil.rmtree(path)
-        path.mkdir(parents=True)
+        fresh_folder(path)
 
     build_translation(paths["translation"], seed, vocab_size)
     build_summary(paths["summary"], seed, vocab_size)
@@ -571,7 +600,27 @@ def build(
     self_check(paths["summary"], [SELF_CHECK_ENGLISH, SELF_CHECK_DUTCH])
     self_check(paths["nllb"], [SELF_CHECK_DUTCH, SELF_CHECK_ENGLISH])
     check_language_codes(paths["nllb"], ["nld_Latn", "eng_Latn", "deu_Latn", "zho_Hans"])
+    if reverse:
+        paths["reverse"] = build_reverse_model(out_dir, seed, vocab_size)
     return paths
+
+
+def build_reverse_model(
+    out_dir: Path, seed: int = DEFAULT_SEED, vocab_size: int = DEFAULT_VOCAB_SIZE
+) -> Path:
+    """Build (replacing it) and self-check ``out_dir/reverse``, the English -> Dutch model."""
+    path = Path(out_dir) / "reverse"
+    fresh_folder(path)
+    build_reverse(path, seed, vocab_size)
+    self_check(path, [SELF_CHECK_ENGLISH])
+    return path
+
+
+def fresh_folder(path: Path) -> None:
+    """An empty folder at ``path``, whatever was there before."""
+    if path.exists():
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -579,7 +628,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     disable_progress_bar()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument(
-        "out_dir", type=Path, help="directory to write translation/, summary/ and nllb/ into"
+        "out_dir", type=Path, help="directory to write translation/, summary/, nllb/ and reverse/ into"
     )
     parser.add_argument(
         "--seed", type=int, default=DEFAULT_SEED, help="torch seed for the random weights"
@@ -593,7 +642,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
-    paths = build(args.out_dir, seed=args.seed, vocab_size=args.vocab_size)
+    paths = build(args.out_dir, seed=args.seed, vocab_size=args.vocab_size, reverse=True)
     for name, path in paths.items():
         print(f"{name}: {path}")
     print(f"built and self-checked in {time.perf_counter() - started:.1f}s", file=sys.stderr)
