@@ -47,6 +47,22 @@ class TranslatedSentence:
     #: The translation still ran into its length cap after cutting: it may be incomplete.
     hit_limit: bool = False
     output_tokens: int = 0
+    #: The translation model's mean log-probability per token of `translation` given `source`
+    #: (forced decoding; <= 0, nearer 0 is surer). None where the sentence was not scored.
+    confidence: float | None = None
+    #: `translation` translated back into the source language (`--verify back`), and its chrF
+    #: against `source` (0-100, 100 where they are equal). None where not asked for.
+    back_translation: str | None = None
+    chrf: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The sentence in a brief's JSON: the scores and the back-translation only where set,
+        so a brief made without them reads as before they existed."""
+        data: dict[str, Any] = {"source": self.source, "translation": self.translation}
+        for key in ("confidence", "back_translation", "chrf"):
+            if getattr(self, key) is not None:
+                data[key] = getattr(self, key)
+        return data
 
 
 @dataclass(frozen=True)
@@ -156,10 +172,7 @@ class Brief:
                     "source": paragraph.source,
                     "translation": paragraph.translation,
                     "language": paragraph.language,
-                    "sentences": [
-                        {"source": sentence.source, "translation": sentence.translation}
-                        for sentence in paragraph.sentences
-                    ],
+                    "sentences": [sentence.as_dict() for sentence in paragraph.sentences],
                 }
                 for paragraph in self.paragraphs
             ],

@@ -95,6 +95,18 @@ def check_sentence(
     if loop:
         findings.append(where.finding("loop", "error", f"the translation repeats {loop!r} in a loop"))
     findings += _length(source, target, skip_addition=bool(loop), where=where)
+    findings += check_content(source, target, context, where)
+    findings += _quotes(source, target, where)
+    findings += _glossary(source, target, context.glossary, where)
+    return findings
+
+
+def check_content(source: str, target: str, context: Context, where: Where) -> list[Finding]:
+    """What a sentence says, against what another says it says: its units, numbers and names
+    where the checker reads both languages, and its negation, dates and direction where both
+    have word lists. Both sides may be in one language (a back-translation against its source).
+    """
+    findings: list[Finding] = []
     converted: set[Decimal] = set()
     if reads_numbers_and_names(context.source_lang, context.target_lang):
         source_numbers = extract_numbers(source, context.source_lang)
@@ -106,8 +118,6 @@ def check_sentence(
         findings += _names(source, target, context, where)
     if reads_meaning(context.source_lang, context.target_lang):
         findings += _meaning(source, target, context, where)
-    findings += _quotes(source, target, where)
-    findings += _glossary(source, target, context.glossary, where)
     return findings
 
 
@@ -236,9 +246,12 @@ def _names(source: str, target: str, context: Context, where: Where) -> list[Fin
         variant = _spelling_variant(name.text, others)
         if variant:
             # "Tokio" → "Tokyo": an English spelling the name list lacks, or a misspelling.
+            # Between two texts in one language a glossary has nothing to add.
+            advice = "" if context.source_lang == context.target_lang else (
+                ": if that is its English form, add it to a glossary"
+            )
             findings.append(where.finding(
-                "name_missing", "warning",
-                f"{name.text!r} is spelled {variant!r} in the translation: if that is its English form, add it to a glossary",
+                "name_missing", "warning", f"{name.text!r} is spelled {variant!r} in the translation{advice}",
                 at=name.start, target_at=target.find(variant),
             ))
             continue
