@@ -31,6 +31,14 @@ date_mismatch       error     a weekday, month, year, relative day or date repla
 unit_mismatch       error     a number's unit changed (warning: converted, 30 km as 18.6 miles)
 unit_missing        warning   a number kept its value but lost its unit
 direction_mismatch  error     a rise on one side, a fall on the other
+low_confidence      warning   the translation model was far less sure of this sentence than
+                              of the article's others, or unsure in any article
+back_number         warning   the back-translation (--verify back) lacks a number of the source
+back_name           warning   the back-translation lacks a name of the source
+back_negation       warning   a negation in the source or the back-translation but not both
+back_date           warning   the back-translation has another date than the source
+back_unit           warning   the back-translation has another unit, or none, for a number
+back_direction      warning   a rise in the source, a fall in the back-translation, or the reverse
 summary_number      error     a tier has a number that is nowhere in the article
 summary_name        error     a tier has a name that is nowhere in the article
 summary_quote       error     a tier quotes words that are not in the translation
@@ -45,20 +53,31 @@ tier_short          warning   a list tier has fewer items than its minimum
 A finding's `source` and `target` are its sentence and translation, cut to an excerpt of at most
 `EXCERPT_CHARS` around the words it is about where they are longer; a sentence's findings of one
 kind beyond `FINDINGS_PER_KIND` are counted in one more. The meaning checks (negation, dates,
-units, direction) read word lists per language (`wirebrief.check.meaning`).
+units, direction) read word lists per language (`wirebrief.check.meaning`). The back_* kinds are
+those checks between the source and its back-translation, both in the source language
+(`wirebrief.check.back`); low_confidence reads the scores the model gave its own translations
+(`wirebrief.check.confidence`). Neither runs a model: the pipeline hands in what they read.
 
 `check_texts` checks a translation made anywhere against its source; `check_translation` and
 `check_summaries` check a brief; `fails` turns findings into a pass or fail.
 
 Where each lives: `sentence` (one sentence and its translation), `translation` (a brief's
 translation), `summaries` (its tiers), `texts` (any translation, aligned with `align`),
-`findings` (what they share); the readers of numbers (`figures`), names, quotes, glossary
+`findings` (what they share), `back` and `confidence` (see above); the readers of numbers (`figures`), names, quotes, glossary
 terms and meaning below them. A new check of a sentence is a function in `sentence` called from
 `check_sentence`, with its kind in the table above; the checks import nothing that runs a model.
 """
 
 from __future__ import annotations
 
+from wirebrief.check.back import (
+    BackCheck,
+    BackSentence,
+    check_back_translation,
+    check_back_translations,
+    with_back_translations,
+)
+from wirebrief.check.confidence import ConfidenceRule, check_confidence, low_scores
 from wirebrief.check.findings import (
     FAIL_ON,
     FINDINGS_PER_KIND,
@@ -74,7 +93,9 @@ from wirebrief.check.translation import article_text, check_translation
 from wirebrief.results import EXCERPT_CHARS, Finding, Severity
 
 __all__ = [
-    "EXCERPT_CHARS", "FAIL_ON", "FINDINGS_PER_KIND", "NUMBERS_AND_NAMES", "Context", "FailOn", "Finding",
-    "SentencePair", "Severity", "TextCheck", "article_text", "check_sentence", "check_summaries",
-    "check_texts", "check_translation", "fails", "reads_numbers_and_names",
+    "EXCERPT_CHARS", "FAIL_ON", "FINDINGS_PER_KIND", "NUMBERS_AND_NAMES", "BackCheck", "BackSentence",
+    "ConfidenceRule", "Context", "FailOn", "Finding", "SentencePair", "Severity", "TextCheck", "article_text",
+    "check_back_translation", "check_back_translations", "check_confidence", "check_sentence",
+    "check_summaries", "check_texts", "check_translation", "fails", "low_scores", "reads_numbers_and_names",
+    "with_back_translations",
 ]  # fmt: skip
