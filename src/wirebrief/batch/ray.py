@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from wirebrief.batch.ray_output import destination
-from wirebrief.batch.run import WINDOW_ARTICLES, WINDOW_SENTENCES, _options, _records
+from wirebrief.batch.run import WINDOW_ARTICLES, WINDOW_SENTENCES
 from wirebrief.batch.sources import check_sources
 from wirebrief.batch.steps import (
     Job,
@@ -42,8 +42,10 @@ from wirebrief.batch.steps import (
     Prepared,
     Quiet,
     Report,
+    batch_options,
     check_output,
     make_job,
+    prepared_inputs,
     resume_keys,
 )
 from wirebrief.config import Settings
@@ -94,7 +96,7 @@ def run_batch_ray(
     connected in this process is used as it is. `actors` actors brief, each with `actor_cpus`
     CPUs (its engines' threads) and, with ``device="cuda"``, one GPU. `out_dir` may be a URI.
     """
-    options = _options(options, option_arguments)
+    options = batch_options(options, option_arguments)
     _refuse_options(options, shard, stream, engines, actors, actor_cpus)
     check_output(options.output_format, out_dir)  # type: ignore[arg-type]
     check_sources(sources)
@@ -113,7 +115,7 @@ def run_batch_ray(
         observer.article(outcome.entry, report)
 
     todo: list[Prepared] = []
-    for record in _records(sources, pattern, (1, 1), job, resume_keys(job), done, force):
+    for record in prepared_inputs(sources, pattern, (1, 1), job, resume_keys(job), done, force):
         if isinstance(record, Outcome):
             finish(record)  # a failure found while reading, or a skip: no Ray needed
         else:
