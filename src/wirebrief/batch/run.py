@@ -85,10 +85,6 @@ def run_batch(
     return report
 
 
-# The names the Ray driver first imported these by.
-_options, _records = batch_options, prepared_inputs
-
-
 def _open(out_dir: Path | None) -> Manifest | None:
     """--out made and cleaned of killed runs' temporaries, and its manifest; None for a stream."""
     if out_dir is None:
