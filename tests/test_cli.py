@@ -545,10 +545,10 @@ def test_the_spinner_counts_in_plain_words():
 
     from rich.console import Console
 
-    from wirebrief.cli import _RichProgress
+    from wirebrief.render.progress import RichProgress
 
     console = Console(file=io.StringIO(), force_terminal=True, width=120)
-    progress = _RichProgress(console)
+    progress = RichProgress(console)
     progress.stage("Translating: 35 sentences (nl → en)")
     assert "texts" not in console.render_str("").plain
     line = " ".join(str(cell) for cell in progress._progress.make_tasks_table(progress._progress.tasks).columns[2]._cells)
@@ -564,14 +564,16 @@ def test_batch_bar_and_closing_table_give_the_same_throughput():
     from rich.console import Console
 
     from wirebrief.batch import Report
-    from wirebrief.cli import _batch_summary, _BatchProgress, _report_rates
+    from wirebrief.cli import _batch_summary
+    from wirebrief.render.progress import BatchProgress
+    from wirebrief.render.views import report_rates
 
     report = Report(ok=3, sentences=120, output_tokens=4000, seconds=8.0)
     console = Console(file=io.StringIO(), force_terminal=True, width=200)
-    bar = _BatchProgress(console, total=3)
+    bar = BatchProgress(console, total=3)
     bar._sentences = 999  # what the bar counted while translating (retries, pieces) no longer shows
     bar.finish(report)
-    assert bar._progress.tasks[0].fields["rates"] == _report_rates(report) == "15.0 sentences/s · 500 target tokens/s"
+    assert bar._progress.tasks[0].fields["rates"] == report_rates(report) == "15.0 sentences/s · 500 target tokens/s"
     _batch_summary(report, console, quiet=False)
     assert "15.0 sentences/s · 500 target tokens/s" in console.file.getvalue()
 
@@ -581,8 +583,8 @@ def test_batch_bar_and_closing_table_give_the_same_throughput():
 
 _EMIT = (
     "import logging\n"
-    "from wirebrief.cli import _quiet_libraries\n"
-    "_quiet_libraries(debug={debug})\n"
+    "from wirebrief.render.streams import quiet_libraries\n"
+    "quiet_libraries(debug={debug})\n"
     "from huggingface_hub.utils import logging as hub_logging\n"
     "hub_logging.get_logger('huggingface_hub.utils._http').warning('Retrying in 1s [Retry 1/5].')\n"
     "logging.getLogger('trafilatura.core').warning('discarding data: None')\n"
@@ -609,3 +611,16 @@ def test_flags_have_the_same_upper_bounds_as_the_config(runner, article):
     most = LIMITS["num_beams"][1]
     result = invoke(runner, "brief", str(article), "--dry-run", "--num-beams", str(most + 1))
     assert result.exit_code == 2 and f"{most + 1} is not in the range" in result.stderr
+
+
+def test_check_reads_its_two_inputs_and_refuses_standard_input_twice(tmp_path):
+    from wirebrief.check.files import read_glossary, read_pair
+    from wirebrief.errors import UsageError
+
+    source, translation = tmp_path / "bron.txt", tmp_path / "vertaling.txt"
+    source.write_bytes("Het kabinet besloot woensdag.\r\n".encode("cp1252"))
+    translation.write_text("The cabinet decided on Wednesday.\n", encoding="utf-8")
+    assert read_pair(source, translation) == ("Het kabinet besloot woensdag.\n", "The cabinet decided on Wednesday.\n")
+    with pytest.raises(UsageError, match="only once"):
+        read_pair("-", "-")
+    assert read_glossary(None) is None

@@ -251,3 +251,18 @@ def test_a_short_text_is_judged_whole():
 
     text = "Het kabinet is gevallen na een lange nacht van overleg."
     assert sample(text) is text
+
+
+def test_foreign_paragraphs_lists_only_long_paragraphs_in_an_unrelated_language():
+    from wirebrief.inputs.document import Paragraph
+    from wirebrief.inputs.language import foreign_paragraphs
+
+    dutch = "Het kabinet heeft woensdag besloten de accijns op brandstof volgend jaar niet te verhogen."
+    english = "The minister said the decision would give hauliers and families some certainty next year."
+    paragraphs = [
+        Paragraph(0, "paragraph", dutch, (dutch,)),
+        Paragraph(1, "paragraph", english, (english,)),
+        Paragraph(2, "heading", english, (english,)),
+        Paragraph(3, "paragraph", "Short English line here.", ("Short English line here.",)),
+    ]
+    assert foreign_paragraphs(paragraphs, "nl") == [{"paragraph": 1, "language": "en"}]

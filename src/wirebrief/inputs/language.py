@@ -8,6 +8,7 @@ guess below `CONFIDENT` is reported as unsure rather than taken, so wirebrief as
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -173,3 +174,13 @@ def foreign_language(text: str, language: str) -> str | None:
     if found.sure and found.confidence >= FOREIGN_CONFIDENCE and not related(found.language, language):
         return found.language
     return None
+
+
+def foreign_paragraphs(paragraphs: Iterable[Any], language: str) -> list[dict[str, Any]]:
+    """The paragraphs (document.Paragraph, kind "paragraph") clearly in another language than
+    `language`, as {"paragraph": index, "language": code}, in the order of the article."""
+    return [
+        {"paragraph": paragraph.index, "language": found}
+        for paragraph in paragraphs
+        if paragraph.kind == "paragraph" and (found := foreign_language(paragraph.text, language))
+    ]

@@ -14,6 +14,8 @@ if TYPE_CHECKING:  # rich is imported by the functions that draw, not by `--help
     from wirebrief.summaries import Tier
 
 FORMATS = ("rich", "json", "markdown", "text", "html")
+#: The formats of the other commands' views (render.views): a plan, a detection, a check ...
+VIEW_FORMATS = ("rich", "json", "text")
 #: How the Rich view lists findings: the overview, or every one.
 FINDINGS_VIEWS = ("summary", "all")
 #: Distinct findings the overview shows before pointing at the full list.
