@@ -25,9 +25,10 @@ import logging
 import math
 import os
 import pickle
+import sys
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, redirect_stdout, suppress
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
@@ -169,6 +170,14 @@ def _refuse_shared_cache(settings: Settings) -> None:
 def _connected(ray: Any, address: str | None) -> Iterator[None]:
     """Ray connected for the run: one already connected is used and left as it is; one this
     connects to (or starts, for "local") is left again at the end."""
+    # Ray prints its raylet's messages (an actor died, a task is retried) to standard output,
+    # which is for results: while it runs they go to standard error with the progress.
+    with redirect_stdout(sys.stderr), _session(ray, address):
+        yield
+
+
+@contextmanager
+def _session(ray: Any, address: str | None) -> Iterator[None]:
     if ray.is_initialized():
         yield
         return
