@@ -245,7 +245,7 @@ def test_a_cache_on_a_network_filesystem_is_refused(feed, settings, tmp_path, mo
         run_batch_ray(feed, out_dir=tmp_path / "out", settings=replace(settings, use_cache=True), tiers="none")
 
 
-def test_without_ray_installed_the_error_names_the_extra(monkeypatch):
+def test_without_ray_installed_the_error_names_the_extra(monkeypatch, feed, settings, tmp_path):
     import sys
 
     from wirebrief.batch.ray import import_ray
@@ -254,3 +254,7 @@ def test_without_ray_installed_the_error_names_the_extra(monkeypatch):
     with pytest.raises(UsageError) as caught:
         import_ray()
     assert "wirebrief[ray]" in caught.value.one_line()
+    # Refused before any input is read, even when nothing would need Ray.
+    with pytest.raises(UsageError, match="Ray Data"):
+        run_batch_ray(feed, out_dir=tmp_path / "out", settings=settings, tiers="none")
+    assert not (tmp_path / "out").exists()
