@@ -258,3 +258,15 @@ def test_without_ray_installed_the_error_names_the_extra(monkeypatch, feed, sett
     with pytest.raises(UsageError, match="Ray Data"):
         run_batch_ray(feed, out_dir=tmp_path / "out", settings=settings, tiers="none")
     assert not (tmp_path / "out").exists()
+
+
+def test_an_actor_whose_node_has_the_cache_on_a_network_filesystem_runs_without_it(local_ray, settings, monkeypatch):
+    from dataclasses import replace
+
+    from wirebrief.batch import ray_worker
+
+    monkeypatch.setattr(ray_worker, "shared_filesystem", lambda path: "lustre")
+    used, warning = ray_worker._local_cache(replace(settings, use_cache=True))
+    assert not used.use_cache and "lustre" in warning and "without it" in warning
+    monkeypatch.setattr(ray_worker, "shared_filesystem", lambda path: None)
+    assert ray_worker._local_cache(replace(settings, use_cache=True)) == (replace(settings, use_cache=True), None)
