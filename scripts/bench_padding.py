@@ -90,7 +90,7 @@ def main() -> None:
     parser.add_argument("--pad-step", type=int, help="the smallest bucket width (default: wirebrief's PAD_STEP)")
     args = parser.parse_args()
     if args.pad_step:
-        from wirebrief.engines import base as engine_module
+        from wirebrief.engines import batching as engine_module
 
         engine_module.PAD_STEP = args.pad_step
 
@@ -109,9 +109,9 @@ def main() -> None:
     ]
     convert_root = args.work_dir / "ct2-padding"
     engines = {padded: _engine(paths.model, convert_root, padded, args.threads) for padded in (False, True)}
-    from wirebrief.engines import base as engine_module
+    from wirebrief.engines import batching as engine_module
 
-    print(f"{len(sentences)} sentences, CTranslate2 int8, {engines[True]._intra_threads()} threads, buckets from {engine_module.PAD_STEP} tokens")
+    print(f"{len(sentences)} sentences, CTranslate2 int8, {engines[True].threads} threads, buckets from {engine_module.PAD_STEP} tokens")
     for beams in args.beams:
         params = translation_params(num_beams=beams)
         best = {False: float("inf"), True: float("inf")}

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from wirebrief.engines.base import Generation, GenerationParams, ProgressCallback
+from wirebrief.engines.base import Engine, Generation, GenerationParams, ProgressCallback
 from wirebrief.errors import GenerationError
 
 _MARKED = re.compile(r"EN\((.*?)\)(?=\s+EN\(|\s*$)", re.DOTALL)
@@ -66,7 +66,7 @@ class Call:
     params: GenerationParams
 
 
-class FakeEngine:
+class FakeEngine(Engine):
     """A deterministic stand-in for `HuggingFaceEngine`; see the module docstring for its rules."""
 
     def __init__(

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 from fakes import FakeEngine, fake_translation
 
-from wirebrief.engines import cache as cache_module
+from wirebrief.engines import store as cache_module
+from wirebrief.engines.base import Generation, GenerationParams
 from wirebrief.engines.cache import (
     QUERY_CHUNK,
     SCHEMA_VERSION,
@@ -30,7 +31,6 @@ from wirebrief.engines.cache import (
     default_cache_path,
     entry_key,
 )
-from wirebrief.engines.base import Generation, GenerationParams
 from wirebrief.errors import ConfigError, GenerationError
 
 PARAMS = GenerationParams(max_new_tokens=64, num_beams=4)
@@ -51,7 +51,7 @@ def expected(texts: list[str], params: GenerationParams = PARAMS) -> list[Genera
 def cache_warnings(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
     return [
         record for record in caplog.records
-        if record.name == "wirebrief.engines.cache" and record.levelno == logging.WARNING
+        if record.name == "wirebrief.engines.store" and record.levelno == logging.WARNING
     ]
 
 
@@ -344,7 +344,7 @@ BROKEN = {
 @pytest.mark.parametrize("breakage", list(BROKEN))
 def test_a_broken_cache_warns_once_and_the_run_goes_on(path, breakage, caplog):
     BROKEN[breakage](path)
-    caplog.set_level(logging.WARNING, logger="wirebrief.engines.cache")
+    caplog.set_level(logging.WARNING, logger="wirebrief.engines.store")
     inner = fake()
     engine = CachedEngine(inner, GenerationCache(path))
     texts = [*TEXTS, "zin 3"]
@@ -382,7 +382,7 @@ def _foreign_version_one(path: Path, *, table: str = "CREATE TABLE notes (body T
 ])
 def test_a_foreign_database_with_our_version_is_never_changed(path, table, caplog):
     before = _foreign_version_one(path, table=table)
-    caplog.set_level(logging.WARNING, logger="wirebrief.engines.cache")
+    caplog.set_level(logging.WARNING, logger="wirebrief.engines.store")
     cache = GenerationCache(path)
     engine = CachedEngine(fake(), cache)
 
@@ -516,7 +516,7 @@ def test_stats_name_a_model_by_its_key_where_nothing_describes_it(path):
 
 @pytest.mark.model
 def test_a_cached_rerun_never_loads_the_real_model(path, tiny_models, test_device):
-    from wirebrief.engines.base import HuggingFaceEngine
+    from wirebrief.engines.torch import HuggingFaceEngine
     from wirebrief.models import resolve
 
     ref = resolve(str(tiny_models["translation"]))

@@ -249,7 +249,7 @@ def test_a_huge_number_is_refused_before_it_reaches_an_engine(config_file):
     assert str(error) == f"num_beams in config file {env['WIREBRIEF_CONFIG']} must be at most 64, not 100000000000000000000"
 
 
-@pytest.mark.parametrize(("name", "most"), [("num_beams", 64), ("batch_size", 8192), ("max_batch_tokens", 4_194_304), ("retries", 10)])
+@pytest.mark.parametrize(("name", "most"), [("num_beams", 64), ("batch_size", 8192), ("max_batch_tokens", 4_194_304), ("retries", 10), ("threads", 4_096)])
 def test_each_whole_number_has_an_upper_bound_from_every_source(config_file, name, most):
     from wirebrief.config import LIMITS
 
@@ -353,3 +353,21 @@ def test_the_command_line_exits_6_in_one_line_for_a_bad_config_file(tmp_path):
 def test_settings_built_in_python_are_checked_too(field, value):
     with pytest.raises(ConfigError, match=f"{field} in Settings must be"):
         Settings(**{field: value})
+
+
+def test_threads_default_to_the_cpus_this_process_may_use(no_config):
+    import os
+
+    expected = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    settings = resolve_settings({}, no_config)
+    assert settings.threads == expected and settings.origins["threads"] == "default"
+
+
+def test_threads_from_every_source(config_file):
+    assert resolve_settings({}, config_file("threads = 2\n")).threads == 2
+    assert resolve_settings({}, config_file("threads = 2\n", WIREBRIEF_THREADS="1")).threads == 1
+    assert resolve_settings({"threads": 3}, config_file("threads = 2\n", WIREBRIEF_THREADS="1")).threads == 3
+    with pytest.raises(ConfigError, match="threads in environment variable WIREBRIEF_THREADS must be at least 1"):
+        resolve_settings({}, config_file("", WIREBRIEF_THREADS="0"))
+    with pytest.raises(ConfigError, match="threads in config file .* must be a whole number"):
+        resolve_settings({}, config_file('threads = "many"\n'))

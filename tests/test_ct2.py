@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 from test_engine_rows import one_at_a_time, split_by_an_end_token
 
+from wirebrief.engines import batching as engine_module
+from wirebrief.engines.base import GenerationParams
 from wirebrief.engines.ct2 import (
     INSTALL_HINT,
     CTranslate2Engine,
@@ -24,10 +26,9 @@ from wirebrief.engines.ct2 import (
     safe_name,
     storage_quantization,
 )
-from wirebrief.engines import base as engine_module
-from wirebrief.inputs.document import parse
-from wirebrief.engines.base import GenerationParams, HuggingFaceEngine
+from wirebrief.engines.torch import HuggingFaceEngine
 from wirebrief.errors import GenerationError, ModelError, ModelNotFoundError, UsageError
+from wirebrief.inputs.document import parse
 from wirebrief.models import ModelRef, fingerprint, resolve
 from wirebrief.translation import translation_params
 

@@ -19,12 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from wirebrief.engines import base as engine_module
-from wirebrief import pipeline
 from wirebrief.batch import run_batch
+from wirebrief.engines.batching import padded_length
 from wirebrief.engines.cache import GenerationCache
 from wirebrief.inputs.document import parse
-from wirebrief.engines.base import padded_length
 from wirebrief.pipeline import Article, iter_briefs
 
 pytestmark = pytest.mark.model
@@ -54,8 +52,6 @@ def recorded(monkeypatch) -> dict[tuple[str, ...], set[int]]:
             return self._translator.translate_batch(source, **options)
 
     monkeypatch.setattr(ctranslate2, "Translator", Recording)
-    monkeypatch.setattr(engine_module, "_LOADED", {})
-    monkeypatch.setattr(pipeline, "_CACHES", {})
     return padded
 
 
@@ -134,8 +130,6 @@ def test_ctranslate2_int8_gives_one_brief_whatever_the_cache_or_the_batch(tiny_s
 
 
 def test_torch_gives_one_brief_whatever_the_cache_or_the_batch(tiny_settings, texts, tmp_path, monkeypatch):
-    monkeypatch.setattr(engine_module, "_LOADED", {})
-    monkeypatch.setattr(pipeline, "_CACHES", {})
     settings = replace(tiny_settings, engine="torch", device="cpu")
     _assert_one_result(_every_way(settings, texts, tmp_path))
 

@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from wirebrief.engines.base import CAP_STEP, GenerationParams, plan_batches
+from wirebrief.engines.base import GenerationParams
+from wirebrief.engines.batching import CAP_STEP, plan_batches
 
 
 def cost(batch: list[int], lengths: list[int], caps: list[int], num_beams: int = 1) -> int:
@@ -140,7 +141,7 @@ def test_cap_rounds_up_to_the_step(input_tokens, cap):
 
 def test_cap_is_never_above_max_new_tokens():
     params = GenerationParams(max_new_tokens=100, length_ratio=2.0, length_margin=16)
-    caps = [params.cap_for(n) for n in range(0, 300)]
+    caps = [params.cap_for(n) for n in range(300)]
     assert max(caps) == 100
     assert caps == sorted(caps), "caps grow with the input"
     assert all(cap >= min(100, 2 * n + 16) for n, cap in enumerate(caps)), "caps never below what was wanted"
@@ -180,14 +181,14 @@ def test_importing_cli_document_render_engine_does_not_import_torch():
     ],
 )
 def test_choose_engine(monkeypatch, requested, device, installed, expected):
-    from wirebrief.engines import base as engine_module
+    import wirebrief.engines as engine_module
 
     monkeypatch.setattr(engine_module, "ctranslate2_installed", lambda: installed)
     assert engine_module.choose_engine(requested, device) == expected
 
 
 def test_unknown_engine_is_a_usage_error():
-    from wirebrief.engines.base import choose_engine
+    from wirebrief.engines import choose_engine
     from wirebrief.errors import UsageError
 
     with pytest.raises(UsageError, match="unknown engine"):
@@ -195,7 +196,7 @@ def test_unknown_engine_is_a_usage_error():
 
 
 def test_cuda_token_budget_follows_free_memory():
-    from wirebrief.engines.base import cuda_batch_tokens
+    from wirebrief.engines.batching import cuda_batch_tokens
 
     assert cuda_batch_tokens(80 * 2**30) == 80 * 4096
     assert cuda_batch_tokens(24 * 2**30) == 24 * 4096
@@ -203,7 +204,7 @@ def test_cuda_token_budget_follows_free_memory():
 
 
 def test_padded_buckets_grow_with_the_length_and_stop_at_the_limit():
-    from wirebrief.engines.base import padded_length
+    from wirebrief.engines.batching import padded_length
 
     assert [padded_length(n, 512) for n in (1, 32, 33, 64, 65, 129, 257, 500)] == [32, 32, 64, 64, 96, 160, 320, 512]
     assert padded_length(300, 256) == 256
@@ -212,11 +213,11 @@ def test_padded_buckets_grow_with_the_length_and_stop_at_the_limit():
 
 
 def test_a_padded_plan_keeps_one_bucket_per_batch():
-    from wirebrief.engines.base import padded_length, plan_batches
+    from wirebrief.engines.batching import padded_length, plan_batches
 
     lengths = [10, 40, 12, 50, 14, 60, 9]
     caps = [48, 80, 48, 80, 48, 80, 48]
-    bucket = lambda n: padded_length(n, 512)  # noqa: E731
+    bucket = lambda n: padded_length(n, 512)
     batches = plan_batches(lengths, caps, max_batch_tokens=10_000, cap_ratio=0.0, padded=bucket)
     assert sorted(sorted(batch) for batch in batches) == [[0, 2, 4, 6], [1, 3, 5]]
     # Unpadded, the same texts share one batch.

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from wirebrief.engines.base import GenerationParams, HuggingFaceEngine, _OutOfMemory
+from wirebrief.engines.base import GenerationParams
+from wirebrief.engines.files import _OutOfMemory
+from wirebrief.engines.torch import HuggingFaceEngine
 from wirebrief.errors import GenerationError
 
 

@@ -11,8 +11,9 @@ from contextlib import contextmanager
 
 import pytest
 
+from wirebrief.engines.base import GenerationParams
+from wirebrief.engines.torch import MIXED_CAP_RATIO, HuggingFaceEngine
 from wirebrief.inputs.document import parse
-from wirebrief.engines.base import MIXED_CAP_RATIO, GenerationParams, HuggingFaceEngine
 from wirebrief.models import resolve
 from wirebrief.translation import translation_params
 

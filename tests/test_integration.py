@@ -9,11 +9,10 @@ from importlib import resources
 import jsonschema
 import pytest
 
-from wirebrief import pipeline as brief_module
-from wirebrief.pipeline import make_brief, read_document
+from wirebrief.engines import make_engine as load_engine
 from wirebrief.inputs.document import load
-from wirebrief.engines.base import load_engine
 from wirebrief.models import resolve
+from wirebrief.pipeline import make_brief, read_document
 from wirebrief.prompts import load_prompts
 from wirebrief.translation import translate_documents, translation_params
 
@@ -117,10 +116,15 @@ def test_beam_search_translates_too(tiny_settings, example_path):
     assert paragraphs[0].translation.strip()
 
 
-def test_model_is_loaded_once_per_process(tiny_settings):
-    first = brief_module._engine(tiny_settings, "translation")
-    again = brief_module._engine(tiny_settings, "translation")
-    assert first is again
+def test_a_pool_makes_each_engine_once(tiny_settings):
+    from wirebrief.engines.pool import EnginePool
+
+    with EnginePool(tiny_settings) as pool:
+        first = pool.get("translation")
+        assert pool.get("translation") is first and pool.get("pivot", tiny_settings.translation_model) is first
+        assert [(role, model) for role, model, _ in pool.engines()] == [("translation", tiny_settings.translation_model)]
+    with EnginePool(tiny_settings) as other:
+        assert other.get("translation") is not first, "pools share nothing"
 
 
 def test_engine_never_truncates_an_overlong_input(tiny_settings):
@@ -146,7 +150,7 @@ def test_a_sentence_longer_than_the_model_input_is_split_and_kept_whole(tiny_set
 
 @pytest.mark.model
 def test_an_engine_loads_its_weights_only_when_it_first_generates(tiny_settings):
-    from wirebrief.engines.base import HuggingFaceEngine
+    from wirebrief.engines.torch import HuggingFaceEngine
 
     engine = HuggingFaceEngine(resolve(tiny_settings.translation_model), device=tiny_settings.device)
     assert not engine.loaded
@@ -164,7 +168,7 @@ def test_an_engine_loads_its_weights_only_when_it_first_generates(tiny_settings)
 @pytest.mark.model
 @pytest.mark.parametrize("kind", ["torch", "ctranslate2"])
 def test_the_cache_key_known_up_front_is_the_engines_own(tiny_settings, kind):
-    from wirebrief.engines.base import known_cache_key
+    from wirebrief.engines import known_cache_key
 
     ref = resolve(tiny_settings.translation_model)
     engine = load_engine(ref, role="translation", engine=kind, device="cpu")

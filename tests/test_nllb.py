@@ -18,10 +18,11 @@ from pathlib import Path
 import pytest
 from fakes import FakeEngine
 
+from wirebrief.engines.base import GenerationParams
 from wirebrief.engines.cache import CachedEngine, GenerationCache, canonical_params, entry_key
-from wirebrief.inputs.document import parse
-from wirebrief.engines.base import GenerationParams, HuggingFaceEngine
+from wirebrief.engines.torch import HuggingFaceEngine
 from wirebrief.errors import ModelError
+from wirebrief.inputs.document import parse
 from wirebrief.models import resolve
 from wirebrief.translation import translation_params
 

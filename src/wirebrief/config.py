@@ -16,6 +16,13 @@ DEFAULT_SUMMARY_MODEL = "google/flan-t5-large"
 DEVICES = ("auto", "cpu", "cuda", "mps")
 
 
+def available_cpus() -> int:
+    """The CPUs this process may run on: its affinity mask, not every core of the machine."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything a run can be configured with. Build it with `resolve_settings`."""
@@ -41,6 +48,10 @@ class Settings:
     retries: int = 2
     #: A glossary (TSV or TOML): source terms and the target terms they must become.
     glossary: Path | None = None
+    #: CPU threads the engines compute with (CTranslate2's intra_threads, torch's
+    #: set_num_threads). Both size themselves from every core of the machine otherwise, which
+    #: oversubscribes a shared or pinned one; the default is the CPUs this process may use.
+    threads: int = field(default_factory=available_cpus)
     #: For each setting, where its value came from: "flag", "env", "config" or "default"
     #: ("HF_HUB_OFFLINE" for offline taken from the Hugging Face switch).
     origins: Mapping[str, str] = field(default_factory=dict, compare=False)
@@ -76,6 +87,7 @@ _SETTING_TYPES: dict[str, type] = {
     "cache": Path,
     "retries": int,
     "glossary": Path,
+    "threads": int,
 }
 #: The least and most each whole-number setting may be, whatever sets it (cli.py's flags use
 #: the same). The upper bounds stop a typo, or 10^20, before it reaches an engine, where it
@@ -91,6 +103,8 @@ LIMITS: dict[str, tuple[int, int]] = {
     # Each round cuts the sentences still at their cap in two again: 10 rounds is pieces of
     # 1/1024th, and rounds end early once nothing hits the cap.
     "retries": (0, 10),
+    # More than any machine wirebrief runs on has cores; past the cores, threads only contend.
+    "threads": (1, 4_096),
 }
 #: The inference engines; "auto" picks per device (engine.choose_engine).
 ENGINES = ("auto", "torch", "ctranslate2")

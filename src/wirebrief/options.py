@@ -10,7 +10,7 @@ key by accident: a field that does not change a result must say so (`key=False`)
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 
@@ -38,3 +38,9 @@ class Options:
     def key_fields(self) -> dict[str, Any]:
         """The fields a result depends on, by name: what the batch resume key is made of."""
         return {f.name: getattr(self, f.name) for f in fields(self) if f.metadata.get("key", True)}
+
+    def updated(self, **changes: Any) -> Options:
+        """These options with `changes` applied, leaving out those that are None (not given):
+        how the older keyword arguments of the pipeline's functions are folded in."""
+        given = {name: value for name, value in changes.items() if value is not None}
+        return replace(self, **given) if given else self

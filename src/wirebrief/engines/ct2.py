@@ -18,10 +18,6 @@ from __future__ import annotations
 
 import atexit
 import logging
-import os
-import re
-import shutil
-import tempfile
 import time
 import weakref
 from collections.abc import Callable, Sequence
@@ -31,37 +27,36 @@ from typing import Any
 from wirebrief.config import user_cache_dir
 from wirebrief.engines.base import (
     CTRANSLATE2_NAME,
-    DEFAULT_BATCH_TOKENS,
     Generation,
     GenerationParams,
-    ModelFiles,
     ProgressCallback,
-    _OutOfMemory,
-    padded_length,
+    first_line,
 )
+from wirebrief.engines.batching import DEFAULT_BATCH_TOKENS, padded_length
+from wirebrief.engines.ct2_convert import (
+    INSTALL_HINT,
+    Converting,
+    _read_vocabulary,
+    import_ctranslate2,
+    safe_name,
+    storage_quantization,
+)
+from wirebrief.engines.files import ModelFiles, _OutOfMemory
 from wirebrief.errors import GenerationError, ModelError, UsageError
-from wirebrief.models import ModelRef, ensure_fetchable, fingerprint, missing_model_error
+from wirebrief.models import ModelRef
 
 log = logging.getLogger(__name__)
 
+__all__ = [
+    "COMPUTE_TYPES", "INSTALL_HINT", "CTranslate2Engine", "import_ctranslate2", "precision_name", "resolve_compute_type",
+    "resolve_device", "safe_name", "storage_quantization",
+]
+
 #: Compute types a user may ask for ("auto" picks one per device).
 COMPUTE_TYPES = ("float32", "int8", "int8_float32", "int8_float16", "int8_bfloat16", "float16", "bfloat16")
-#: Said whenever ctranslate2 is needed but not installed.
-INSTALL_HINT = "install the fast extra: pip install 'wirebrief[fast]'"
 #: Model types whose activations overflow float16 (T5 was trained in bfloat16); on a GPU "auto"
 #: gives them bfloat16 instead, as HuggingFaceEngine's auto dtype does.
 _FLOAT16_UNSAFE = frozenset({"t5", "mt5", "umt5", "longt5"})
-#: Weight files the converter can read; a hub snapshot without them is only half downloaded.
-_WEIGHT_PATTERNS = ("*.safetensors", "pytorch_model*.bin")
-#: Converted-model files naming the target vocabulary, in the order CTranslate2 looks for them.
-_VOCABULARY_FILES = (
-    "target_vocabulary.json",
-    "shared_vocabulary.json",
-    "target_vocabulary.txt",
-    "shared_vocabulary.txt",
-)
-#: Half-finished conversions (a killed process) older than this are removed by the next one.
-_STALE_SECONDS = 24 * 3600
 
 
 #: On a CPU, batches of at most this many hypotheses (texts x beams) unless --batch-size says
@@ -89,26 +84,6 @@ def _release_models() -> None:
     """
     for engine in list(_LOADED_ENGINES):
         engine._translator = None
-
-
-def import_ctranslate2():  # -> the ctranslate2 module
-    """ctranslate2, or a ModelError saying how to install it."""
-    try:
-        import ctranslate2
-    except ImportError:
-        raise ModelError(
-            "the ctranslate2 engine needs the ctranslate2 package, which is not installed", hint=INSTALL_HINT
-        ) from None
-    return ctranslate2
-
-
-def storage_quantization(compute_type: str) -> str:
-    """How weights are stored on disk for a compute type: int8, float16, bfloat16 or float32.
-
-    Every int8 compute type shares one int8 conversion: int8_float16 and int8_bfloat16 differ
-    from int8 only in the type of the non-quantized layers, which CTranslate2 casts at load.
-    """
-    return "int8" if compute_type.startswith("int8") else compute_type
 
 
 def precision_name(compute_type: str) -> str:
@@ -162,13 +137,10 @@ def resolve_compute_type(requested: str, device: str, model_type: str | None = N
     return requested
 
 
-def safe_name(text: str) -> str:
-    """A folder name for a model fingerprint: letters, digits, dot, dash and underscore only."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", text.replace("/", "--")).strip("-.") or "model"
-
-
-class CTranslate2Engine(ModelFiles):
+class CTranslate2Engine(Converting, ModelFiles):
     """A seq2seq model (Marian, T5, ...) converted to and run by CTranslate2."""
+
+    engine_name = CTRANSLATE2_NAME
 
     def __init__(
         self,
@@ -180,7 +152,7 @@ class CTranslate2Engine(ModelFiles):
         offline: bool = False,
         max_batch_tokens: int | None = None,
         batch_size: int | None = None,
-        threads: int = 0,
+        threads: int | None = None,
         convert_root: Path | None = None,
     ) -> None:
         if compute_type != "auto" and compute_type not in COMPUTE_TYPES:
@@ -189,37 +161,28 @@ class CTranslate2Engine(ModelFiles):
                 f"unknown compute type {compute_type!r}",
                 hint=f"use auto or one of {', '.join(COMPUTE_TYPES)}",
             )
-        self.ref = ref
-        self.model = ref.location
-        self.role = role
-        self.offline = offline
-        self.device = resolve_device(device)
+        self._set_up(
+            ref, role=role, offline=offline, device=resolve_device(device), batch_size=batch_size, threads=threads
+        )
         # Only the tokenizer and configs now; conversion and weights wait for the first generate,
         # so a run whose every text is answered from the cache never pays for them.
-        self._tokenizer, self._config, self._generation_config = self._load_configs()
+        self._read_files()
+        self._generation_config = self._load_generation_config()
         self.compute_type = resolve_compute_type(
             compute_type, self.device, getattr(self._config, "model_type", None)
         )
-        self.max_input_tokens = self._input_limit()
         self.max_batch_tokens = max_batch_tokens or DEFAULT_BATCH_TOKENS.get(self.device, 24_576)
-        self.batch_size = batch_size
         if self.device == "cpu":
             self.max_hypotheses = CPU_MAX_HYPOTHESES
-        self.threads = threads
         self.convert_root = (
             Path(convert_root) if convert_root is not None else user_cache_dir() / "ctranslate2"
         )
         self.converted_path: Path | None = None
-        self.load_seconds: float | None = None
         self._translator: Any = None
         # Set by load() from the converted vocabulary: what ends a text and what is never generated.
         self._end_tokens: list[str] = []
         self._suppress: list[list[str]] = []
         self._vocabulary: set[str] = set()
-        # Marian decodes with its source sentencepiece model unless told otherwise (transformers 5).
-        self._decode_options = (
-            {"use_source_tokenizer": False} if hasattr(self._tokenizer, "spm_target") else {}
-        )
         # Marian forces EOS into the last slot; see _decoding_length.
         self._forced_eos = getattr(self._generation_config, "forced_eos_token_id", None) is not None
         if getattr(self._generation_config, "forced_bos_token_id", None) is not None:
@@ -235,36 +198,26 @@ class CTranslate2Engine(ModelFiles):
     # ----------------------------------------------------------------------------------------
     # Tokenizer and configuration (no weights)
 
-    def _load_configs(self):  # -> (tokenizer, config, generation config)
-        """The tokenizer and config, plus the decoding rules transformers would apply (forced
-        EOS, banned tokens): from generation_config.json where the model has one, else derived
-        from config.json."""
+    def _load_generation_config(self):  # -> transformers.GenerationConfig
+        """The decoding rules transformers would apply (forced EOS, banned tokens): from
+        generation_config.json where the model has one, else derived from config.json."""
         from transformers import GenerationConfig
 
-        tokenizer, config = self._load_tokenizer()
         try:
-            generation_config = GenerationConfig.from_pretrained(
-                self.ref.location, local_files_only=self.local_only
-            )
+            return GenerationConfig.from_pretrained(self.ref.location, local_files_only=self.local_only)
         except (OSError, ValueError):
-            generation_config = GenerationConfig.from_model_config(config)
-        return tokenizer, config, generation_config
+            return GenerationConfig.from_model_config(self._config)
 
     def cache_key(self) -> str:
         """What this engine computes, for caches: engine, compute type and the exact model."""
         return self._key("ctranslate2", self.compute_type)
 
-    def describe(self) -> dict[str, Any]:
-        config = self._config
+    def _description(self) -> dict[str, Any]:
         return {
-            "engine": CTRANSLATE2_NAME,
-            "model": self.model,
-            "architecture": (config.architectures or [config.model_type])[0],
             "device": self.device,
             "dtype": precision_name(self.compute_type),
             "compute_type": self.compute_type,
             "converted_path": None if self.converted_path is None else str(self.converted_path),
-            "load_seconds": None if self.load_seconds is None else round(self.load_seconds, 3),
         }
 
     # ----------------------------------------------------------------------------------------
@@ -274,6 +227,9 @@ class CTranslate2Engine(ModelFiles):
     def loaded(self) -> bool:
         """Whether the converted weights are in memory (they load on the first generate)."""
         return self._translator is not None
+
+    def close(self) -> None:
+        self._translator = None
 
     def load(self) -> None:
         """Convert the model if no earlier run did, and load it onto the device."""
@@ -288,12 +244,14 @@ class CTranslate2Engine(ModelFiles):
                 device=self.device,
                 compute_type=self.compute_type,
                 inter_threads=1,
-                intra_threads=self._intra_threads(),
+                # CTranslate2 sizes itself from every core of the machine (or 4): the setting
+                # says how many this process should use.
+                intra_threads=self.threads,
             )
         except (RuntimeError, ValueError) as error:
             raise ModelError(
                 f"{self.role} model {self.model} cannot be loaded by CTranslate2 from {path}: "
-                f"{_first_line(error)}"
+                f"{first_line(error)}"
             ) from None
         vocabulary = _read_vocabulary(path)
         self._set_decoding_rules(vocabulary)
@@ -302,122 +260,6 @@ class CTranslate2Engine(ModelFiles):
         _LOADED_ENGINES.add(self)
         self.converted_path = path
         self.load_seconds = time.perf_counter() - started
-
-    def convert(self) -> Path:
-        """The converted model folder, converting once per model and storage type.
-
-        Storage matches the compute type (int8 weights for every int8 compute type, float16
-        or bfloat16 and float32 as such) rather than one float32 master converted at
-        load: the default CPU path is int8, whose folder is a quarter of the float32 size and
-        loads faster, and a float32 master would keep 4 bytes a weight on disk for every model,
-        where int8 needs 1, whether or not float32 is ever run. A second compute type costs one
-        more conversion, once.
-
-        Concurrency: the conversion is written to a temporary folder beside the target and
-        renamed into place, so a folder under its final name is always complete. When two
-        processes convert at once, the first rename wins and the other discards its copy.
-        """
-        quantization = storage_quantization(self.compute_type)
-        target = self._converted_folder(quantization)
-        if _is_converted(target):
-            return target
-        source = self._source_folder()
-        # Downloading missing weights may have brought a newer snapshot, hence a new fingerprint.
-        target = self._converted_folder(quantization)
-        if _is_converted(target):
-            return target
-        name = target.name
-        try:
-            self.convert_root.mkdir(parents=True, exist_ok=True)
-            _remove_stale_staging(self.convert_root, name)
-            staging = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".partial", dir=self.convert_root))
-        except OSError as error:
-            raise ModelError(
-                f"cannot write converted models to {self.convert_root}: {_first_line(error)}"
-            ) from None
-        try:
-            log.info("converting %s to CTranslate2 (%s) in %s", self.model, quantization, target)
-            self._run_converter(source, staging, quantization)
-            try:
-                os.rename(staging, target)
-            except OSError:
-                if not _is_converted(target):
-                    raise
-                log.info("another process converted %s first; using its copy", self.model)
-        except OSError as error:
-            raise ModelError(
-                f"cannot write the converted {self.role} model to {target}: {_first_line(error)}"
-            ) from None
-        finally:
-            if staging.exists():
-                shutil.rmtree(staging, ignore_errors=True)
-        return target
-
-    def _converted_folder(self, quantization: str) -> Path:
-        """Where this model's conversion to `quantization` lives: one folder per model identity."""
-        return self.convert_root / f"{safe_name(fingerprint(self.ref))}-{quantization}"
-
-    def _run_converter(self, source: Path, output: Path, quantization: str) -> None:
-        from ctranslate2.converters import TransformersConverter
-
-        class Converter(TransformersConverter):
-            """The stock converter, told the truth about T5's output scaling under transformers 5.
-
-            CTranslate2 scales T5's decoder output by d_model**-0.5 when the config says
-            tie_word_embeddings. transformers 5 forces that flag to True for every T5 and keeps
-            the real switch in scale_decoder_outputs (False for T5 v1.1 and flan-t5). Left as
-            is, the converted flan-t5 has logits flattened by sqrt(d_model): greedy decoding
-            is unchanged (same argmax), but beam search and scores are not.
-            """
-
-            def load_model(self, model_class, model_name_or_path, **kwargs):
-                model = super().load_model(model_class, model_name_or_path, **kwargs)
-                scale = getattr(model.config, "scale_decoder_outputs", None)
-                if scale is not None:
-                    model.config.tie_word_embeddings = bool(scale)
-                return model
-
-        try:
-            Converter(str(source)).convert(
-                str(output),
-                # Explicit even for float32: a float16 checkpoint is then stored as float32 too.
-                quantization=quantization,
-                force=True,
-            )
-        except Exception as error:  # noqa: BLE001 - the converter raises many types; all mean "cannot convert"
-            raise ModelError(
-                f"{self.role} model {self.model} cannot be converted for CTranslate2: {_first_line(error)}",
-                hint="use --engine torch for this model",
-            ) from None
-
-    def _source_folder(self) -> Path:
-        """The folder to convert from: the local folder, or the hub model's cached snapshot.
-
-        A hub model is converted from the snapshot whose commit its fingerprint names. The
-        weights are downloaded only when they are missing and offline mode is off.
-        """
-        if self.ref.is_local:
-            return Path(self.ref.location)
-        from huggingface_hub import try_to_load_from_cache
-
-        config = try_to_load_from_cache(self.ref.location, "config.json")
-        if isinstance(config, str) and _has_weights(Path(config).parent):
-            return Path(config).parent
-        ensure_fetchable(self.ref, self.role, offline=self.offline)
-        if self.offline:
-            # Its config is here but not its weights: nothing to convert from.
-            raise missing_model_error(self.ref, self.role, offline=True)
-        from wirebrief.models import pull
-
-        return pull(self.ref.location)
-
-    def _intra_threads(self) -> int:
-        """Threads for one batch; 0 means every core this process may use (CTranslate2's own default is 4)."""
-        if self.threads > 0:
-            return self.threads
-        if hasattr(os, "sched_getaffinity"):
-            return max(1, len(os.sched_getaffinity(0)))
-        return os.cpu_count() or 1
 
     def _set_decoding_rules(self, vocabulary: set[str]) -> None:
         """End tokens and banned tokens as transformers' generation config has them.
@@ -576,7 +418,7 @@ class CTranslate2Engine(ModelFiles):
         except RuntimeError as error:
             if "out of memory" in str(error).lower():
                 raise _OutOfMemory() from None
-            raise GenerationError(f"generation failed on {self.device}: {_first_line(error)}") from None
+            raise GenerationError(f"generation failed on {self.device}: {first_line(error)}") from None
         end_tokens = set(self._end_tokens)
         outputs = []
         # strict: the filler's result, if any, is the one left over.
@@ -599,43 +441,3 @@ class CTranslate2Engine(ModelFiles):
             text = self._tokenizer.decode(ids, skip_special_tokens=True, **self._decode_options)
             outputs.append((text.strip(), produced, finished))
         return outputs
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
-
-
-def _has_weights(folder: Path) -> bool:
-    return any(next(folder.glob(pattern), None) is not None for pattern in _WEIGHT_PATTERNS)
-
-
-def _is_converted(folder: Path) -> bool:
-    """A converted model folder is complete once it exists: it only appears by rename."""
-    return (folder / "model.bin").is_file()
-
-
-def _remove_stale_staging(root: Path, name: str) -> None:
-    """Remove this model's half-finished conversions left by killed processes, if old."""
-    cutoff = time.time() - _STALE_SECONDS
-    for path in root.glob(f".{name}.*.partial"):
-        try:
-            if path.stat().st_mtime < cutoff:
-                shutil.rmtree(path, ignore_errors=True)
-        except OSError:
-            pass
-
-
-def _read_vocabulary(folder: Path) -> set[str]:
-    """The target vocabulary of a converted model (JSON list or one token a line)."""
-    import json
-
-    for name in _VOCABULARY_FILES:
-        path = folder / name
-        if path.is_file():
-            text = path.read_text(encoding="utf-8")
-            if name.endswith(".json"):
-                return set(json.loads(text))
-            return set(text.splitlines())
-    raise ModelError(
-        f"converted model {folder} has no vocabulary file", hint=f"delete {folder} to convert again"
-    )

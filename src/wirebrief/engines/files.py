@@ -1,0 +1,267 @@
+"""What both backends read from a Hugging Face model, and how both run their batches.
+
+`ModelFiles` is the part the torch and CTranslate2 engines share: the constructor's set-up,
+the tokenizer and config (read before any weights, so a missing or broken model gives the same
+one-line error whichever engine is asked for), language codes, the description, and running
+texts through planned batches, halving a batch that runs out of memory.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from wirebrief.engines.base import (
+    Engine,
+    Generation,
+    GenerationParams,
+    ProgressCallback,
+    engine_key,
+    first_line,
+)
+from wirebrief.engines.batching import plan_batches
+from wirebrief.errors import GenerationError, ModelError
+from wirebrief.models import ModelRef, ensure_fetchable, is_present, missing_model_error
+
+log = logging.getLogger(__name__)
+
+
+class _OutOfMemory(Exception):
+    """Raised by an engine's batch call to have the batch halved; never leaves the engine."""
+
+
+class ModelFiles(Engine):
+    """What every engine reads before any weights: the tokenizer and the model's config.
+
+    Shared by the torch and CTranslate2 engines, so a missing or broken model gives the same
+    one-line error whichever engine is asked for. Subclasses set `ref`, `model`, `role` and
+    `offline` first.
+    """
+
+    ref: ModelRef
+    model: str
+    role: str
+    offline: bool
+    device: str
+    max_batch_tokens: int
+    batch_size: int | None
+    max_input_tokens: int
+    #: At most this many hypotheses (texts x beams) in one batch where `batch_size` is not set;
+    #: None: the token budget alone decides.
+    max_hypotheses: int | None = None
+    #: CPU threads the engine computes with (see config.Settings.threads).
+    threads: int = 1
+    #: Seconds the weights took to load; None until they have.
+    load_seconds: float | None = None
+    #: The engine's name in a reader's words (base.TORCH_NAME, base.CTRANSLATE2_NAME).
+    engine_name: str = ""
+    _cache_key: str | None = None
+
+    def _set_up(
+        self, ref: ModelRef, *, role: str, offline: bool, device: str, batch_size: int | None, threads: int | None
+    ) -> None:
+        """What every engine's constructor does first; `device` is already resolved."""
+        from wirebrief.config import available_cpus
+
+        self.ref = ref
+        self.model = ref.location
+        self.role = role
+        self.offline = offline
+        self.device = device
+        self.batch_size = batch_size
+        self.threads = threads or available_cpus()
+        self.load_seconds = None
+
+    def _read_files(self) -> None:
+        """The tokenizer and config (no weights): the input limit and how to decode follow."""
+        self._tokenizer, self._config = self._load_tokenizer()
+        self.max_input_tokens = self._input_limit()
+        # Marian's tokenizer decodes with the source-language sentencepiece model unless told
+        # otherwise (transformers 5); its output is in the target language.
+        self._decode_options = {"use_source_tokenizer": False} if hasattr(self._tokenizer, "spm_target") else {}
+
+    @property
+    def local_only(self) -> bool:
+        return self.offline or self.ref.is_local
+
+    @property
+    def startup_seconds(self) -> float:  # type: ignore[override]
+        """Seconds this engine spent loading weights so far (0 until they load)."""
+        return self.load_seconds or 0.0
+
+    def _key(self, kind: str, precision: str) -> str:
+        """`engine_key`, worked out once per engine: it reads the model's files."""
+        if self._cache_key is None:
+            self._cache_key = engine_key(kind, precision, self.ref)
+        return self._cache_key
+
+    def describe(self) -> dict[str, Any]:
+        config = self._config
+        return {
+            "engine": self.engine_name,
+            "model": self.model,
+            "architecture": (config.architectures or [config.model_type])[0],
+            **self._description(),
+            "load_seconds": None if self.load_seconds is None else round(self.load_seconds, 3),
+        }
+
+    def _description(self) -> dict[str, Any]:
+        """The engine's own part of `describe`: device and precision, at least."""
+        raise NotImplementedError
+
+    def _load_tokenizer(self):  # -> (tokenizer, config)
+        from huggingface_hub.errors import HFValidationError, LocalEntryNotFoundError
+        from transformers import AutoConfig, AutoTokenizer
+
+        # A folder that vanished since it was resolved (transformers would take its path for
+        # a hub id), or a hub model neither here nor reachable: one line now, not a minute of
+        # the hub client's retries.
+        ensure_fetchable(self.ref, self.role, offline=self.offline)
+        try:
+            config = AutoConfig.from_pretrained(self.ref.location, local_files_only=self.local_only)
+            tokenizer = AutoTokenizer.from_pretrained(self.ref.location, local_files_only=self.local_only)
+        except (LocalEntryNotFoundError, HFValidationError):
+            raise missing_model_error(self.ref, self.role, offline=self.offline) from None
+        except OSError as error:
+            if not self.ref.is_local and not is_present(self.ref):
+                raise missing_model_error(self.ref, self.role, offline=self.offline) from None
+            raise ModelError(f"{self.role} model {self.model} cannot be loaded: {first_line(error)}") from None
+        except ValueError as error:
+            raise ModelError(f"{self.role} model {self.model} cannot be loaded: {first_line(error)}") from None
+        if not getattr(config, "is_encoder_decoder", False):
+            raise ModelError(f"{self.role} model {self.model} is not an encoder-decoder (seq2seq) model")
+        # Multilingual tokenizers (NLLB, mBART-50) hold the source language as state; one call's
+        # code must not leak into another's encoding, so each sets it, under a lock, and None
+        # means the tokenizer's own default again.
+        self._default_source_language = getattr(tokenizer, "src_lang", None)
+        self._tokenizer_lock = threading.Lock()
+        self._language_ids: dict[str, int] = {}
+        return tokenizer, config
+
+    def _input_limit(self) -> int:
+        limit = getattr(self._tokenizer, "model_max_length", None)
+        if not limit or limit > 100_000:  # transformers' "no limit" sentinel is ~1e30
+            limit = getattr(self._config, "max_position_embeddings", None) or 512
+        return int(limit)
+
+    def count_tokens(self, texts: Sequence[str], source_language: str | None = None) -> list[int]:
+        """Input tokens per text as the model gets them: special and language tokens included.
+
+        An NLLB language code is always one token, so a count without `source_language` (the
+        tokenizer's default code) equals the count with any other code.
+        """
+        if not texts:
+            return []
+        encoded = self._encode(texts, source_language, add_special_tokens=True, truncation=False)
+        return [len(ids) for ids in encoded["input_ids"]]
+
+    def _encode(self, texts: Sequence[str], source_language: str | None, **options: Any):
+        """The tokenizer's output for `texts`, with `source_language` (or the default) applied."""
+        tokenizer = self._tokenizer
+        if source_language is None and not hasattr(tokenizer, "src_lang"):
+            return tokenizer(list(texts), **options)
+        with self._tokenizer_lock:
+            self._set_source_language(source_language)
+            return tokenizer(list(texts), **options)
+
+    def _set_source_language(self, code: str | None) -> None:
+        tokenizer = self._tokenizer
+        if code is None:
+            code = self._default_source_language
+            if code is None:
+                return
+        elif not hasattr(tokenizer, "src_lang"):
+            raise ModelError(
+                f"{self.role} model {self.model} takes no source language code, but {code!r} was given"
+            )
+        else:
+            self.language_id(code)
+        if tokenizer.src_lang != code:
+            # NllbTokenizer's setter rebuilds the post-processor template ([code] ... </s>).
+            tokenizer.src_lang = code
+
+    def language_id(self, code: str) -> int:
+        """The token id of a language code; a ModelError if the model does not know the code.
+
+        The code must be one of the tokenizer's special tokens: an ordinary piece that happens
+        to be spelled like a code ("en") would be accepted by the model and mean nothing.
+        """
+        known = self._language_ids.get(code)
+        if known is not None:
+            return known
+        tokenizer = self._tokenizer
+        token_id = tokenizer.convert_tokens_to_ids(code)
+        special = code in set(getattr(tokenizer, "all_special_tokens", ()))
+        if not isinstance(token_id, int) or token_id == tokenizer.unk_token_id or not special:
+            example = self._default_source_language
+            raise ModelError(
+                f"{self.role} model {self.model} has no language code {code!r}",
+                hint=f"its codes look like {example}" if example else "this model takes no language codes",
+            )
+        self._language_ids[code] = token_id
+        return token_id
+
+    def _refuse_overlong(self, texts: Sequence[str], lengths: Sequence[int]) -> None:
+        for text, length in zip(texts, lengths):
+            if length > self.max_input_tokens:
+                # Callers split long texts first; reaching this would mean silent truncation.
+                raise GenerationError(
+                    f"an input of {length} tokens exceeds the {self.max_input_tokens}-token limit "
+                    f"of {self.model}: {text[:60]!r}..."
+                )
+
+    def _run_batches(
+        self, inputs: list[Any], lengths: Sequence[int], params: GenerationParams, progress: ProgressCallback | None
+    ) -> list[Generation]:
+        """Every input through `_generate_batch` in planned batches, results in input order.
+
+        Batches come from `plan_batches` (within the token budget; caps mixed as far as
+        `_cap_ratio` allows). On out-of-memory a batch is halved and retried, and the smaller
+        budget kept for the rest.
+        """
+        caps = [params.cap_for(length) for length in lengths]
+        results: list[Generation | None] = [None] * len(inputs)
+        rows = self.batch_size
+        if rows is None and self.max_hypotheses is not None:
+            rows = max(1, self.max_hypotheses // params.num_beams)
+        pending = plan_batches(
+            lengths, caps, max_batch_tokens=self.max_batch_tokens,
+            num_beams=params.num_beams, max_batch_size=rows, cap_ratio=self._cap_ratio(params),
+            padded=self._padding(),
+        )
+        while pending:
+            batch = pending.pop(0)
+            try:
+                outputs = self._generate_batch([inputs[i] for i in batch], [caps[i] for i in batch], params)
+            except _OutOfMemory:
+                if len(batch) == 1:
+                    raise GenerationError(
+                        f"out of memory on {self.device} generating one text of {lengths[batch[0]]} tokens"
+                    ) from None
+                self.max_batch_tokens = max(1, self.max_batch_tokens // 2)
+                log.warning("out of memory on %s; batch budget lowered to %d tokens", self.device, self.max_batch_tokens)
+                half = len(batch) // 2
+                pending[:0] = [batch[:half], batch[half:]]
+                continue
+            for index, (text, produced, finished) in zip(batch, outputs):
+                results[index] = Generation(
+                    text=text, input_tokens=lengths[index], output_tokens=produced, hit_limit=not finished,
+                )
+            if progress is not None:
+                progress(len(batch))
+        return [result for result in results if result is not None]
+
+    def _cap_ratio(self, params: GenerationParams) -> float:
+        """How far apart the caps in one batch may be (see plan_batches); 1.0: not at all."""
+        return 1.0
+
+    def _padding(self) -> Callable[[int], int] | None:
+        """The padded length of an input in a batch-invariant engine (see plan_batches); None
+        where batches are padded to their longest member."""
+        return None
+
+    def _generate_batch(self, inputs: list[Any], caps: list[int], params: GenerationParams) -> list[tuple[str, int, bool]]:
+        """(text, tokens produced, finished before its cap) for each input of one batch."""
+        raise NotImplementedError
