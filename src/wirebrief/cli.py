@@ -347,8 +347,11 @@ def batch(sources: tuple[str, ...], out_dir: str | None, output_format: str, sou
 
     from wirebrief.batch import parse_shard, run_batch
     from wirebrief.errors import EXIT_CHECKS, EXIT_PARTIAL, OutputError
+    from wirebrief.options import Options
 
     settings = _settings(**flags)
+    options = Options(tiers=tiers, source_lang=source_lang, target_lang=target_lang, input_format=input_format,
+                      output_format=output_format, fail_on=fail_on)
     shard_k_n = parse_shard(shard)
     quiet_libraries(_debug_on(click.get_current_context()))
     signal.signal(signal.SIGTERM, _terminate)
@@ -357,10 +360,8 @@ def batch(sources: tuple[str, ...], out_dir: str | None, output_format: str, sou
     with observer:
         try:
             report = run_batch(
-                list(sources), out_dir=Path(out_dir) if out_dir else None, settings=settings, tiers=tiers,
-                source_lang=source_lang, target_lang=target_lang, output_format=output_format, force=force,
-                shard=shard_k_n, pattern=pattern, window_articles=window, observer=observer, fail_on=fail_on,
-                input_format=input_format,
+                list(sources), out_dir=Path(out_dir) if out_dir else None, settings=settings, options=options,
+                force=force, shard=shard_k_n, pattern=pattern, window_articles=window, observer=observer,
             )
         except BrokenPipeError:
             raise
