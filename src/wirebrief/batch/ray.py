@@ -137,7 +137,8 @@ def run_batch_ray(
         ray = import_ray()
         with _connected(ray, ray_address):
             _refuse_resources(ray, settings, actors, actor_cpus)
-            observer.stage(f"Briefing {len(todo)} articles on Ray ({actors} actors)")
+            # "Translating": the progress bar counts the sentences advanced in that stage.
+            observer.stage(f"Translating on Ray ({len(todo)} articles, {actors} actors)")
             for record, result in brief_on_ray(ray, todo, job, actors, actor_cpus, window_articles, window_sentences):
                 outcome = result if isinstance(result, Outcome) else output.write(record, result, job)
                 observer.advance(outcome.sentences)
