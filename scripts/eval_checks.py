@@ -8,6 +8,7 @@ The cases live in `tests/data/checks/`:
 - `summaries.tsv`: article source, article translation, a summary, expected kinds.
 - `meaning.tsv`, `meaning-summaries.tsv`: the same for the meaning checks (negation, dates,
   units, direction, and those of the summary tiers).
+- `roles.tsv`: role swaps (two names on either side of a verb that changed places).
 - `heldout/`: a second set of the same files, written after the checks were tuned and never
   tuned on: `python scripts/eval_checks.py tests/data/checks/heldout`.
 
@@ -116,7 +117,7 @@ def evaluate(folder: Path = DEFAULT_FOLDER) -> Report:
     glossary_path = folder / "glossary.tsv"
     glossary = load_glossary(glossary_path) if glossary_path.exists() else None
     cases = read_cases(folder / "pairs.tsv", 3) if (folder / "pairs.tsv").exists() else []
-    for name, columns in (("summaries.tsv", 4), ("meaning.tsv", 3), ("meaning-summaries.tsv", 4)):
+    for name, columns in (("summaries.tsv", 4), ("meaning.tsv", 3), ("meaning-summaries.tsv", 4), ("roles.tsv", 3)):
         if (folder / name).exists():
             cases += read_cases(folder / name, columns)
     report = Report()

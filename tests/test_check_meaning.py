@@ -138,3 +138,37 @@ def test_a_tier_may_leave_out_a_negated_clause():
     article = "Trump and Putin spoke by phone for an hour and a half on Wednesday, but Europe was not at the table."
     summaries = Summaries(tiers=(Tier("headline", text="Trump and Putin spoke by phone for an hour and a half."),))
     assert check_summaries(summaries, article=article) == []
+
+
+# --------------------------------------------------------------------------------------------
+# Role swaps (wirebrief.check.roles): simple clauses only, guarded against false alarms.
+
+
+def role_findings(source: str, target: str):
+    context = Context.for_article([source], source_lang="nl", target_lang="en", glossary=None)
+    return [finding for finding in check_sentence(source, target, context) if finding.kind == "role_swap"]
+
+
+def test_two_names_that_change_sides_of_the_verb_are_a_role_swap():
+    [finding] = role_findings("Rusland viel Oekraïne binnen.", "Ukraine invaded Russia.")
+    assert finding.severity == "error"
+    assert "'Rusland' before 'Oekraïne'" in finding.detail and "'invaded'" in finding.detail
+    # A sentence's first word is a name where English has it, capitalised, mid-sentence.
+    assert role_findings("Ajax versloeg Feyenoord met 3-1.", "Feyenoord beat Ajax 3-1.")
+
+
+@pytest.mark.parametrize(
+    ("source", "target"),
+    [
+        ("Rusland viel Oekraïne binnen.", "Russia invaded Ukraine."),
+        ("Rusland viel Oekraïne binnen.", "Ukraine was invaded by Russia."),
+        ("Volgens Rusland viel Oekraïne Koersk aan.", "Ukraine attacked Kursk, according to Russia."),
+        ("Rusland zegt dat Oekraïne de brug aanviel.", "Ukraine attacked the bridge, Russia says."),
+        ("Nederland steunt Oekraïne.", "Ukraine receives support from the Netherlands."),
+        # Not a simple clause: three names, or no verb of the list on one side.
+        ("Nadat Irak Koeweit binnenviel, greep Amerika in.", "After Kuwait invaded Iraq, America intervened."),
+        ("De aanval van Rusland op Oekraïne begon in 2022.", "The attack on Ukraine by Russia began in 2022."),
+    ],
+)
+def test_names_that_move_for_a_good_reason_or_outside_a_simple_clause_are_not(source, target):
+    assert role_findings(source, target) == []

@@ -31,6 +31,8 @@ date_mismatch       error     a weekday, month, year, relative day or date repla
 unit_mismatch       error     a number's unit changed (warning: converted, 30 km as 18.6 miles)
 unit_missing        warning   a number kept its value but lost its unit
 direction_mismatch  error     a rise on one side, a fall on the other
+role_swap           error     two names changed sides of a verb such as invade, attack or
+                              support, in a simple clause (see `wirebrief.check.roles`)
 low_confidence      warning   the translation model was far less sure of this sentence than
                               of the article's others, or unsure in any article
 back_number         warning   the back-translation (--verify back) lacks a number of the source

@@ -23,6 +23,7 @@ from wirebrief.check.meaning import Flip, date_mismatch, direction, lexicon, neg
 from wirebrief.check.meaning import units as meaning_units
 from wirebrief.check.names import Translation, capitalised_inside, find_names, kept, new_names
 from wirebrief.check.quotes import find_quotes
+from wirebrief.check.roles import role_swap
 from wirebrief.results import Finding
 
 #: Sentences shorter than this (in source words) are not held to a length ratio: a short
@@ -324,13 +325,15 @@ def _units(
 
 
 def _meaning(source: str, target: str, context: Context, where: Where) -> list[Finding]:
-    """Negation, dates and direction (see `wirebrief.check.meaning`)."""
+    """Negation, dates and direction (see `wirebrief.check.meaning`), and role swaps
+    (`wirebrief.check.roles`)."""
     source_words, target_words = lexicon(context.source_lang), lexicon(context.target_lang)
     assert source_words is not None and target_words is not None
     flips = [
         *negation(source, target, source_words, target_words),
         *date_mismatch(source, target, source_words, target_words),
         *direction(source, target, source_words, target_words),
+        *role_swap(source, target, source_words, target_words, context.known),
     ]
     return _flip_findings(flips, where)
 
