@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from wirebrief.check.confidence import DEFAULT_RULE, ConfidenceRule, check_confidence, low_scores
+from wirebrief.check.confidence import (
+    DEFAULT_RULE,
+    ConfidenceRule,
+    check_confidence,
+    confidence_findings,
+    low_scores,
+)
+from wirebrief.check.findings import Where
 from wirebrief.results import TranslatedParagraph, TranslatedSentence
 
 #: Ten sentences the model was about as sure of as it usually is.
@@ -83,3 +90,11 @@ def test_check_confidence_puts_a_warning_on_the_low_sentence():
     assert (finding.source, finding.target) == ("Raar.", "Odd.")
     assert "-2.00" in finding.detail and "mean log-probability per token" in finding.detail
     assert check_confidence(paragraphs[:1]) == []
+
+
+def test_confidence_findings_take_any_sentences_and_their_scores():
+    places = [Where(None, i, f"Zin {i}.", f"Sentence {i}.") for i in range(3)]
+    [finding] = confidence_findings(places, [-0.3, -2.7, None])
+    assert (finding.kind, finding.sentence, finding.target) == ("low_confidence", 1, "Sentence 1.")
+    with pytest.raises(ValueError, match="2 scores for 3 sentences"):
+        confidence_findings(places, [-0.3, -0.4])

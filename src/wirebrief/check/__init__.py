@@ -79,7 +79,7 @@ from wirebrief.check.back import (
     check_back_translations,
     with_back_translations,
 )
-from wirebrief.check.confidence import ConfidenceRule, check_confidence, low_scores
+from wirebrief.check.confidence import ConfidenceRule, check_confidence, confidence_findings, low_scores
 from wirebrief.check.findings import (
     FAIL_ON,
     FINDINGS_PER_KIND,
@@ -98,6 +98,6 @@ __all__ = [
     "EXCERPT_CHARS", "FAIL_ON", "FINDINGS_PER_KIND", "NUMBERS_AND_NAMES", "BackCheck", "BackSentence",
     "ConfidenceRule", "Context", "FailOn", "Finding", "SentencePair", "Severity", "TextCheck", "article_text",
     "check_back_translation", "check_back_translations", "check_confidence", "check_sentence",
-    "check_summaries", "check_texts", "check_translation", "fails", "low_scores", "reads_numbers_and_names",
-    "with_back_translations",
+    "check_summaries", "check_texts", "check_translation", "confidence_findings", "fails", "low_scores",
+    "reads_numbers_and_names", "with_back_translations",
 ]  # fmt: skip

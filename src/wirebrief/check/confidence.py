@@ -88,14 +88,26 @@ def check_confidence(
     paragraphs: Sequence[TranslatedParagraph], rule: ConfidenceRule = DEFAULT_RULE
 ) -> list[Finding]:
     """`low_confidence` warnings on a brief's sentences whose `confidence` is low."""
-    places = [(paragraph, number, sentence) for paragraph in paragraphs for number, sentence in enumerate(paragraph.sentences)]
-    findings = []
-    for low in low_scores([sentence.confidence for _, _, sentence in places], rule):
-        paragraph, number, sentence = places[low.index]
-        where = Where(paragraph.index, number, sentence.source, sentence.translation)
-        findings.append(where.finding(
+    places, scores = [], []
+    for paragraph in paragraphs:
+        for number, sentence in enumerate(paragraph.sentences):
+            places.append(Where(paragraph.index, number, sentence.source, sentence.translation))
+            scores.append(sentence.confidence)
+    return confidence_findings(places, scores, rule)
+
+
+def confidence_findings(
+    places: Sequence[Where], scores: Sequence[float | None], rule: ConfidenceRule = DEFAULT_RULE
+) -> list[Finding]:
+    """`low_confidence` warnings for sentences given as where they are and their scores, one
+    each: for a check of any translation (`check_texts`' pairs) as well as a brief's."""
+    if len(places) != len(scores):
+        raise ValueError(f"{len(scores)} scores for {len(places)} sentences")
+    return [
+        places[low.index].finding(
             "low_confidence", "warning",
             f"the model's confidence in this translation is {low.score:.2f} (mean log-probability per token), "
             f"{low.reason}: check it against the source",
-        ))
-    return findings
+        )
+        for low in low_scores(scores, rule)
+    ]
