@@ -28,7 +28,12 @@ def _register_marker() -> None:
 
 
 _register_marker()
-pytestmark = [pytest.mark.ray, pytest.mark.model]
+pytestmark = [
+    pytest.mark.ray,
+    pytest.mark.model,
+    # Ray Data sets its own deprecated fields when it copies its context; nothing of ours.
+    pytest.mark.filterwarnings("ignore::DeprecationWarning:ray.data.context"),
+]
 
 from wirebrief.batch import run_batch
 from wirebrief.batch.ray import run_batch_ray
