@@ -13,6 +13,7 @@ from fakes import FakeEngine
 from wirebrief.batch import MANIFEST, ResumeKeys, run_batch, settings_key
 from wirebrief.batch import keys as keys_module
 from wirebrief.config import Settings
+from wirebrief.engines.pool import EnginePool
 from wirebrief.options import Options
 
 #: Keys computed by the code before the options object (wirebrief 0.0.0-pin stands in for the
@@ -61,12 +62,14 @@ def test_an_unchanged_run_keeps_the_key_it_had_before_options(pinned):
 def test_an_articles_key_is_the_same_string_as_before(pinned):
     article = SimpleNamespace(document=SimpleNamespace(language="nl"))
     engines = {"translation": Identified("T-ID"), "summary": Identified("S-ID")}
-    assert ResumeKeys(CHANGED_KEY, Settings(), "en", True, engines).for_article(article) == ARTICLE_KEY_EN
+    pool = EnginePool(Settings(), supplied=engines)
+    assert ResumeKeys(CHANGED_KEY, Settings(), "en", True, pool).for_article(article) == ARTICLE_KEY_EN
     engines = {
         "translation": Identified("T-ID"), "summary": Identified("S-ID"), "pivot": Identified("P-ID"),
-        "tiers:Helsinki-NLP/opus-mt-en-de": Identified("R-ID"),
+        "translation:Helsinki-NLP/opus-mt-en-de": Identified("R-ID"),
     }
-    assert ResumeKeys(CHANGED_KEY, Settings(), "de", True, engines).for_article(article) == ARTICLE_KEY_DE
+    pool = EnginePool(Settings(), supplied=engines)
+    assert ResumeKeys(CHANGED_KEY, Settings(), "de", True, pool).for_article(article) == ARTICLE_KEY_DE
 
 
 def test_every_option_and_setting_counts_unless_it_says_it_does_not(pinned):

@@ -13,13 +13,15 @@ import json
 from collections.abc import Sequence
 from dataclasses import MISSING, Field, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wirebrief import __version__
 from wirebrief.config import Settings
 from wirebrief.errors import WirebriefError
-from wirebrief.models import fingerprint, resolve
 from wirebrief.options import Options
+
+if TYPE_CHECKING:
+    from wirebrief.engines.pool import EnginePool
 
 #: The option fields the key has held from the start, under the names it gives them. They are
 #: written whatever their value, as they always were, so an unchanged run keeps its key.
@@ -104,28 +106,28 @@ def _file_digest(path: Path) -> str:
 
 @dataclass
 class ResumeKeys:
-    """Each article's key (`article_key`), with the models' identities and the routing plans
-    looked up once per run rather than once per article."""
+    """Each article's key (`article_key`), with the routing plans looked up once per run rather
+    than once per article (the pool keeps the models' identities)."""
 
     base: str
     settings: Settings
     target_lang: str
     tiers: bool
-    #: Engines passed in by the caller: their identity counts. Those loaded during the run do
-    #: not (they must not change the keys), so this is a copy made before it starts.
-    engines: dict[str, Any] = field(default_factory=dict)
-    models: dict[str, str] = field(default_factory=dict)
+    #: Where the models' identities come from: an engine supplied to the pool counts by its
+    #: cache key, any other model by its fingerprint, so engines made during the run never
+    #: change a key.
+    pool: EnginePool
     plans: dict[str, Any] = field(default_factory=dict)
 
     def for_article(self, article: Any) -> str:
-        return article_key(self.base, article, self.settings, self.target_lang, self.tiers, self.engines,
-                           self.models, self.plans)
+        return article_key(self.base, article, self.settings, self.target_lang, self.tiers, self.pool, self.plans)
 
 
-def article_key(base: str, article: Any, settings: Settings, target_lang: str, tiers: bool,
-                engines: dict[str, Any], memo: dict[str, str], plans: dict[str, Any]) -> str:
-    """The settings key of one article: the run's settings plus the models its language is
-    routed to. `memo` keeps model identities and `plans` the routing plan per language."""
+def article_key(base: str, article: Any, settings: Settings, target_lang: str, tiers: bool, pool: EnginePool,
+                plans: dict[str, Any]) -> str:
+    """The settings key of one article: the run's settings plus the identities of the models
+    its language is routed to (found without loading them). `plans` keeps the routing plan
+    per language."""
     from wirebrief.pipeline import plan_for
 
     language = article.document.language
@@ -137,32 +139,7 @@ def article_key(base: str, article: Any, settings: Settings, target_lang: str, t
     found = plans[language]
     if found is None:
         return base
-    models = {role: model_identity(route.model, role, engines, memo) for role, route in found.routes().items()}
+    models = {role: pool.identity(role, route.model) for role, route in found.routes().items()}
     if found.summary_model:
-        models["summary"] = model_identity(found.summary_model, "summary", engines, memo)
+        models["summary"] = pool.identity("summary", found.summary_model)
     return _digest([base, models])
-
-
-def model_identity(name: str, role: str, engines: dict[str, Any], memo: dict[str, str] | None = None) -> str:
-    """A model's identity: that of an engine passed in for it, else its fingerprint, found
-    without loading it (`memo` keeps them by model name)."""
-    supplied = _engine_identity(engines, role, name)
-    if supplied is not None:
-        return supplied
-    memo = {} if memo is None else memo
-    if name not in memo:
-        try:
-            memo[name] = fingerprint(resolve(name))
-        except WirebriefError:
-            # Not there: the article will fail with the reason, and be redone once it is.
-            memo[name] = f"absent:{name}"
-    return memo[name]
-
-
-def _engine_identity(engines: dict[str, Any], role: str, model: str) -> str | None:
-    """The cache key of an engine passed in for a role (by role, or by model as
-    pipeline.iter_briefs keeps them); None when none was."""
-    engine = engines.get(role) or engines.get(f"{role}:{model}")
-    if engine is not None and hasattr(engine, "cache_key"):
-        return engine.cache_key()
-    return None

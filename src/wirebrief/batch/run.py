@@ -6,7 +6,7 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from wirebrief.batch.manifest import Manifest
 from wirebrief.batch.outputs import INDEX, json_line, remove_stale_temporaries, run_file
@@ -30,6 +30,9 @@ from wirebrief.batch.steps import (
 )
 from wirebrief.config import Settings
 from wirebrief.options import Options
+
+if TYPE_CHECKING:
+    from wirebrief.engines.pool import EnginePool
 
 #: Default window: articles read and translated together, and the sentences they may hold.
 WINDOW_ARTICLES = 128
@@ -56,26 +59,40 @@ def run_batch(
 
     `options` says what to make (tiers, languages, formats, fail-on); the keyword arguments
     `tiers`, `source_lang`, `target_lang`, `output_format`, `fail_on` and `input_format` may
-    be given instead. `engines` may supply ready engines by role (as for
-    `pipeline.iter_briefs`). With ``output_format="jsonl"`` results go to `stream` (one JSON
-    object per input, in input order) and `out_dir` must be None: there is no manifest, so
-    nothing to resume.
+    be given instead. `engines` may supply ready engines by role or model (as for
+    `engines.pool.EnginePool`); the run's own engines are released at its end, unless
+    `engines` was given: then they are added to it, so passing it again reuses them. With
+    ``output_format="jsonl"`` results go to `stream` (one JSON object per input, in input
+    order) and `out_dir` must be None: there is no manifest, so nothing to resume.
     """
     options = batch_options(options, option_arguments)
     check_output(options.output_format, out_dir)
     check_sources(sources)
     job = make_job(settings, options, out_dir)
-    engines = {} if engines is None else engines
-    keys = resume_keys(job, engines)
-    observer = observer or Quiet()
-    stream = stream or sys.stdout
+    from wirebrief.engines.pool import EnginePool
+
+    pool = EnginePool(settings, supplied=engines)
+    try:
+        return _run(sources, job, pool, force, shard, pattern, (window_articles, window_sentences),
+                    observer or Quiet(), stream or sys.stdout)
+    finally:
+        if engines is not None:
+            # As pipeline.iter_briefs: a caller passing the same dict again reuses the engines.
+            engines.update({f"{role}:{model}": engine for role, model, engine in pool.engines()})
+        else:
+            pool.close()
+
+
+def _run(sources: Sequence[str], job: Job, pool: EnginePool, force: bool, shard: tuple[int, int], pattern: str,
+         window: tuple[int, int], observer: Observer, stream: TextIO) -> Report:
+    keys = resume_keys(job, pool)
     report = Report()
     started = time.perf_counter()
-    manifest = _open(out_dir)
+    manifest = _open(job.out_dir)
     done = manifest.load() if manifest is not None else {}
     records = prepared_inputs(sources, pattern, shard, job, keys, done, force)
-    for window in windows(records, window_articles, window_sentences):
-        for outcome in _outcomes(window, job, engines, observer, stream):
+    for records_of_window in windows(records, *window):
+        for outcome in _outcomes(records_of_window, job, pool, observer, stream):
             report.add(outcome)
             _record(outcome, manifest, job, stream)
             observer.article(outcome.entry, report)
@@ -95,11 +112,11 @@ def _open(out_dir: Path | None) -> Manifest | None:
     return Manifest(out_dir)
 
 
-def _outcomes(window: list[Prepared | Outcome], job: Job, engines: dict[str, Any], observer: Observer,
+def _outcomes(window: list[Prepared | Outcome], job: Job, pool: EnginePool, observer: Observer,
               stream: TextIO) -> Iterator[Outcome]:
     """Each input of a window's outcome, in input order, each as soon as it is known."""
     briefs = brief_window(
-        [record for record in window if isinstance(record, Prepared)], job, engines=engines, progress=observer,
+        [record for record in window if isinstance(record, Prepared)], job, pool=pool, progress=observer,
     )
     for record in window:
         if isinstance(record, Outcome):

@@ -28,6 +28,7 @@ from wirebrief.errors import InputError, UsageError, WirebriefError
 from wirebrief.options import Options
 
 if TYPE_CHECKING:
+    from wirebrief.engines.pool import EnginePool
     from wirebrief.results import Brief
 
 #: The keyword arguments run_batch took before `options`, with their defaults.
@@ -77,10 +78,13 @@ def make_job(settings: Settings, options: Options, out_dir: Path | None) -> Job:
     return Job(settings=settings, options=options, out_dir=out_dir, key=key, summarise=bool(chosen))
 
 
-def resume_keys(job: Job, engines: dict[str, Any] | None = None) -> ResumeKeys:
-    """The article keys of a job. Engines passed in count by their identity; those loaded
-    during the run must not change the keys, so pass a copy made before it starts."""
-    return ResumeKeys(job.key, job.settings, job.options.target_lang, job.summarise, dict(engines or {}))
+def resume_keys(job: Job, pool: EnginePool | None = None) -> ResumeKeys:
+    """The article keys of a job, with the models' identities from `pool` (or a pool of its
+    own, which loads nothing: identities are found without loading a model)."""
+    from wirebrief.engines.pool import EnginePool
+
+    pool = EnginePool(job.settings) if pool is None else pool
+    return ResumeKeys(job.key, job.settings, job.options.target_lang, job.summarise, pool)
 
 
 def batch_options(options: Options | None, given: dict[str, Any]) -> Options:
@@ -209,19 +213,20 @@ def prepared_inputs(
 
 
 def brief_window(
-    records: Sequence[Prepared], job: Job, *, engines: dict[str, Any] | None = None, progress: Any = None,
+    records: Sequence[Prepared], job: Job, *, pool: EnginePool | None = None, progress: Any = None,
+    engines: dict[str, Any] | None = None,
 ) -> Iterator[Brief | Outcome]:
-    """Brief a window of records, pooled (pipeline.iter_briefs); for each record in order, its
-    Brief, or its failure. Lazy: each brief comes as soon as it is made."""
+    """Brief a window of records, pooled (pipeline.iter_briefs), with the engines of `pool`
+    (or of a dict of `engines`, the older spelling, which keeps those made; with neither, a
+    pool is made and closed for the window); for each record in order, its Brief, or its
+    failure. Lazy: each brief comes as soon as it is made."""
     if not records:
         return
     from wirebrief.pipeline import iter_briefs
 
-    options = job.options
     results = iter_briefs(
-        [record.article for record in records], settings=job.settings, tiers=options.tiers,
-        translate=options.translate, target_lang=options.target_lang, summarise=job.summarise,
-        progress=progress, engines=engines,
+        [record.article for record in records], settings=job.settings, options=job.options, pool=pool,
+        engines=engines, summarise=job.summarise, progress=progress,
     )
     for record, result in zip(records, results, strict=True):
         yield failure(record.item, record.sha256, result.one_line(), job) if isinstance(
