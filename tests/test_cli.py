@@ -624,3 +624,21 @@ def test_check_reads_its_two_inputs_and_refuses_standard_input_twice(tmp_path):
     with pytest.raises(UsageError, match="only once"):
         read_pair("-", "-")
     assert read_glossary(None) is None
+
+
+def test_threads_is_a_model_option_bounded_like_the_setting(runner, article, monkeypatch):
+    from wirebrief import config
+
+    seen = {}
+    resolve = config.resolve_settings
+
+    def spy(flags, *args, **kwargs):
+        seen.update(flags)
+        return resolve(flags, *args, **kwargs)
+
+    monkeypatch.setattr(config, "resolve_settings", spy)
+    result = invoke(runner, "brief", str(article), "--dry-run", "--source-lang", "nl", "--threads", "3", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert seen["threads"] == 3
+    refused = invoke(runner, "brief", str(article), "--dry-run", "--threads", "0")
+    assert refused.exit_code == 2 and "0 is not in the range" in refused.stderr

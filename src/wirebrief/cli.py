@@ -94,6 +94,7 @@ def model_options(command: Callable) -> Callable:
         click.option("--engine", type=click.Choice(ENGINES), help="Inference engine (auto: CTranslate2 int8 on CPU when installed, else torch)."),
         click.option("--cache", type=click.Path(dir_okay=False, path_type=str), metavar="FILE", help="The translation cache file (default: in the user cache folder)."),
         click.option("--no-cache", is_flag=True, default=None, help="Neither read nor write the translation cache."),
+        click.option("--threads", type=click.IntRange(*LIMITS["threads"]), help="CPU threads the models compute with (default: the CPUs this process may use) [env WIREBRIEF_THREADS]."),
         click.option("--retries", type=click.IntRange(*LIMITS["retries"]), help="Rounds of cutting and retrying a translation that hits its length cap (default 2)."),
         click.option("--glossary", type=click.Path(dir_okay=False, path_type=str), metavar="FILE", help="Terms that must be translated a given way (TSV or TOML), checked on every sentence."),
     ]

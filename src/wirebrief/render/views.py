@@ -109,7 +109,7 @@ def route_rows(plan: dict[str, Any]) -> list[tuple[str, str]]:
 
 def engine_words(engine: str, device: str) -> str:
     """A plan's engine and device in words, `auto` resolved as a run would, loading no model."""
-    from wirebrief.engines.base import choose_engine
+    from wirebrief.engines import choose_engine
 
     chosen = choose_engine(engine, device)
     if chosen == "ctranslate2" and engine == "auto":
