@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from wirebrief.config import available_cpus
 from wirebrief.engines.base import (
     Engine,
     Generation,
@@ -63,8 +64,6 @@ class ModelFiles(Engine):
         self, ref: ModelRef, *, role: str, offline: bool, device: str, batch_size: int | None, threads: int | None
     ) -> None:
         """What every engine's constructor does first; `device` is already resolved."""
-        from wirebrief.config import available_cpus
-
         self.ref = ref
         self.model = ref.location
         self.role = role
