@@ -15,6 +15,7 @@ import click
 
 from wirebrief.config import DEVICES, ENGINES, LIMITS
 from wirebrief.errors import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, WirebriefError
+from wirebrief.options import Options
 from wirebrief.render import FINDINGS_VIEWS, FORMATS, VIEW_FORMATS
 from wirebrief.render.streams import (
     hold_closed_streams,
@@ -143,13 +144,14 @@ def _progress(quiet: bool):
     return RichProgress(console)
 
 
-def _emit(brief, output_format: str, *, side_by_side: bool = False, translation_only: bool = False,
-          quiet: bool = False, findings: str = "summary") -> None:
+def _emit(brief, options: Options, *, side_by_side: bool = False, quiet: bool = False) -> None:
+    """A brief in the format asked for; `translate` (no tiers asked for) prints only the translation as text."""
     from wirebrief.render import to_rich
     from wirebrief.render.views import brief_as, findings_note
 
+    output_format, translation_only = options.output_format, not options.summarise
     if output_format == "rich":
-        print_rich(*to_rich(brief, side_by_side=side_by_side, findings=findings))
+        print_rich(*to_rich(brief, side_by_side=side_by_side, findings=options.findings))
     else:
         out(brief_as(brief, output_format, side_by_side=side_by_side, translation_only=translation_only), nl=False)
     note = findings_note(brief, output_format, translation_only=translation_only)
@@ -230,16 +232,16 @@ def brief(source: str, source_lang: str, target_lang: str, input_format: str, ti
     from wirebrief.pipeline import brief as run_brief
 
     settings = _settings(**flags)
+    options = Options(tiers=tiers, source_lang=source_lang, target_lang=target_lang, input_format=input_format,
+                      output_format=output_format, fail_on=fail_on, findings=findings_view)
     if dry_run:
         from wirebrief.pipeline import dry_run as plan_run
         from wirebrief.render.views import PlanView
 
-        _show(PlanView(plan_run(source, settings=settings, tiers=tiers, source_lang=source_lang,
-                                target_lang=target_lang, input_format=input_format)), output_format)
+        _show(PlanView(plan_run(source, settings=settings, options=options)), output_format)
         return
-    result = _run(run_brief, quiet=quiet, source=source, settings=settings, tiers=tiers,
-                  source_lang=source_lang, target_lang=target_lang, input_format=input_format)
-    _emit(result, output_format, side_by_side=side_by_side, quiet=quiet, findings=findings_view)
+    result = _run(run_brief, quiet=quiet, source=source, settings=settings, options=options)
+    _emit(result, options, side_by_side=side_by_side, quiet=quiet)
     _exit_on_findings(result.findings, fail_on)
 
 
@@ -261,10 +263,10 @@ def translate(source: str, source_lang: str, target_lang: str, input_format: str
     from wirebrief.pipeline import translate as run_translate
 
     settings = _settings(**flags)
-    result = _run(run_translate, quiet=quiet, source=source, settings=settings,
-                  source_lang=source_lang, target_lang=target_lang, input_format=input_format)
-    _emit(result, output_format, side_by_side=side_by_side, translation_only=True, quiet=quiet,
-          findings=findings_view)
+    options = Options(source_lang=source_lang, target_lang=target_lang, input_format=input_format,
+                      output_format=output_format, summarise=False, fail_on=fail_on, findings=findings_view)
+    result = _run(run_translate, quiet=quiet, source=source, settings=settings, options=options)
+    _emit(result, options, side_by_side=side_by_side, quiet=quiet)
     _exit_on_findings(result.findings, fail_on)
 
 
@@ -283,9 +285,10 @@ def summarise(source: str, target_lang: str, input_format: str, tiers: str | Non
     from wirebrief.pipeline import summarise as run_summarise
 
     settings = _settings(**flags)
-    result = _run(run_summarise, quiet=quiet, source=source, settings=settings, tiers=tiers,
-                  target_lang=target_lang, input_format=input_format)
-    _emit(result, output_format, quiet=quiet)
+    options = Options(tiers=tiers, target_lang=target_lang, input_format=input_format, output_format=output_format,
+                      translate=False)
+    result = _run(run_summarise, quiet=quiet, source=source, settings=settings, options=options)
+    _emit(result, options, quiet=quiet)
 
 
 def _batch_summary(report, console, quiet: bool) -> None:
@@ -348,7 +351,6 @@ def batch(sources: tuple[str, ...], out_dir: str | None, output_format: str, sou
 
     from wirebrief.batch import parse_shard, run_batch
     from wirebrief.errors import EXIT_CHECKS, EXIT_PARTIAL, OutputError
-    from wirebrief.options import Options
 
     settings = _settings(**flags)
     options = Options(tiers=tiers, source_lang=source_lang, target_lang=target_lang, input_format=input_format,
