@@ -137,9 +137,9 @@ def first_line(error: BaseException) -> str:
 _LOADED: dict[tuple[str, str], str] = {}
 
 #: Names that moved out of this module, for callers not yet updated (wirebrief/__init__.py's
-#: HuggingFaceEngine, render/views.py's choose_engine). Temporary: remove once they import
-#: from the new places, since this reaches up into the package.
-_MOVED = {"HuggingFaceEngine": "wirebrief.engines.torch", "choose_engine": "wirebrief.engines"}
+#: HuggingFaceEngine). Temporary: remove once it imports from engines.torch, since this
+#: reaches up into the package.
+_MOVED = {"HuggingFaceEngine": "wirebrief.engines.torch"}
 
 
 def __getattr__(name: str) -> Any:
