@@ -1317,13 +1317,12 @@ def one_error_line(result) -> str:
 @pytest.fixture()
 def no_models(monkeypatch):
     """Fail the test should anything try to load a model."""
-    import wirebrief.pipeline
+    from wirebrief.engines.pool import EnginePool
 
     def refuse(*args, **kwargs):
         raise AssertionError("a dry run loaded a model")
 
-    monkeypatch.setattr(wirebrief.pipeline, "load_engine", refuse)
-    monkeypatch.setattr(wirebrief.pipeline, "_engine", refuse)
+    monkeypatch.setattr(EnginePool, "get", refuse)
 
 
 def test_cli_detect_html_file_text_format(runner):

@@ -36,7 +36,9 @@ _EXPORTS = {
     "Engine": "engines.base",
     "Generation": "engines.base",
     "GenerationParams": "engines.base",
-    "HuggingFaceEngine": "engines.base",
+    "HuggingFaceEngine": "engines.torch",
+    "EnginePool": "engines.pool",
+    "Options": "options",
     "Finding": "results",
     "WirebriefError": "errors",
 }
@@ -62,10 +64,13 @@ def __getattr__(name: str) -> Any:
 
 if TYPE_CHECKING:
     from wirebrief.config import Settings, resolve_settings
-    from wirebrief.engines.base import Engine, Generation, GenerationParams, HuggingFaceEngine
+    from wirebrief.engines.base import Engine, Generation, GenerationParams
+    from wirebrief.engines.pool import EnginePool
+    from wirebrief.engines.torch import HuggingFaceEngine
     from wirebrief.errors import WirebriefError
     from wirebrief.inputs.document import Document, Metadata, Paragraph
     from wirebrief.inputs.language import Detection, detect
+    from wirebrief.options import Options
     from wirebrief.pipeline import (
         brief,
         dry_run,

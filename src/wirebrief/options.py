@@ -13,9 +13,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+#: The choices of the fields below, here so the CLI's option lists can name them without
+#: importing the modules that act on them (`wirebrief --help` stays fast).
+INPUT_FORMATS = ("auto", "text", "html", "markdown", "docx")
+FAIL_ON = ("error", "warning", "never")
+BATCH_FORMATS = ("json", "markdown", "html", "jsonl")
+VERIFY = ("none", "back")
+
 
 def _not_in_key(default: Any) -> Any:
     return field(default=default, metadata={"key": False})
+
+
+def _in_key_when_set(default: Any) -> Any:
+    """An option added after results were first written: it joins the key only when it differs
+    from its default, so results made before it existed are still found (not all redone)."""
+    return field(default=default, metadata={"key": "when set"})
 
 
 @dataclass(frozen=True)
@@ -30,6 +43,8 @@ class Options:
     output_format: str = "json"
     translate: bool = True
     summarise: bool = True
+    #: "back": translate each sentence back with the reverse model and check it against the source.
+    verify: str = _in_key_when_set("none")
     #: When findings make the exit code non-zero: error, warning, never. Does not change a result.
     fail_on: str = _not_in_key("never")
     #: How many findings the Rich view lists (summary|all). Does not change a result file.
@@ -37,7 +52,12 @@ class Options:
 
     def key_fields(self) -> dict[str, Any]:
         """The fields a result depends on, by name: what the batch resume key is made of."""
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.metadata.get("key", True)}
+        chosen = {}
+        for option in fields(self):
+            rule, value = option.metadata.get("key", True), getattr(self, option.name)
+            if rule is True or (rule == "when set" and value != option.default):
+                chosen[option.name] = value
+        return chosen
 
     def updated(self, **changes: Any) -> Options:
         """These options with `changes` applied, leaving out those that are None (not given):

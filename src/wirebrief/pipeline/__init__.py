@@ -32,11 +32,6 @@ __all__ = [
     "iter_briefs", "make_brief", "plan_for", "read_article", "read_document", "summarise", "translate",
 ]
 
-#: Kept until tests/test_inputs.py's `no_models` fixture guards `EnginePool.get` instead: it
-#: patches these names, which nothing here calls any more.
-load_engine = _engine = None
-
-
 def make_brief(
     document: Document,
     *,
