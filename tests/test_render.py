@@ -352,3 +352,14 @@ def test_header_names_engine_precision_and_time_split(brief):
     assert "flan via transformers (torch) (cuda, bfloat16)" in output
     assert "12.0 s (load 2.5 s, translate 6.2 s, summarise 3.0 s)" in output
     assert "None" not in output
+
+
+def test_back_translation_and_confidence_kinds_rank_after_the_forward_ones():
+    from wirebrief.check.back import BACK_KINDS
+    from wirebrief.render import KIND_RANK, plural
+    from wirebrief.words import plural as words_plural
+
+    assert plural is words_plural  # still importable from render, where it used to live
+    for kind in (*BACK_KINDS.values(), "low_confidence"):
+        assert KIND_RANK[kind] > KIND_RANK["quote_missing"]
+    assert KIND_RANK["back_negation"] < KIND_RANK["back_number"] < KIND_RANK["low_confidence"]

@@ -15,7 +15,7 @@ import click
 
 from wirebrief.config import DEVICES, ENGINES, LIMITS
 from wirebrief.errors import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, WirebriefError
-from wirebrief.options import Options
+from wirebrief.options import BATCH_FORMATS, FAIL_ON, INPUT_FORMATS, Options
 from wirebrief.render import FINDINGS_VIEWS, FORMATS, VIEW_FORMATS
 from wirebrief.render.streams import (
     hold_closed_streams,
@@ -197,11 +197,11 @@ tiers_option = click.option("--tiers", metavar="LIST", help="Comma-separated tie
 target_option = click.option("--target-lang", default="en", show_default=True, help="Language to brief in.")
 source_lang_option = click.option("--source-lang", default="auto", show_default=True, help="Language of the article (ISO 639-1 code); auto detects it and refuses when unsure.")
 input_format_option = click.option(
-    "--input-format", type=click.Choice(["auto", "text", "html", "markdown", "docx"]), default="auto", show_default=True,
+    "--input-format", type=click.Choice(INPUT_FORMATS), default="auto", show_default=True,
     help="What the input is; auto tells from the content (then the file name).",
 )
 fail_on_option = click.option(
-    "--fail-on", type=click.Choice(["error", "warning", "never"]), default="never", show_default=True,
+    "--fail-on", type=click.Choice(FAIL_ON), default="never", show_default=True,
     help="Exit with code 8 when a finding reaches this severity (the result is still written).",
 )
 side_option = click.option("--side-by-side", is_flag=True, help="Show each source paragraph beside its translation (rich, markdown).")
@@ -324,7 +324,7 @@ def _terminate(_signum: int, _frame: Any) -> None:
 @cli.command()
 @click.argument("sources", metavar="INPUT...", nargs=-1, required=True)
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=str), metavar="FOLDER", help="Where the results and manifest.jsonl go (not with --format jsonl).")
-@click.option("--format", "output_format", type=click.Choice(["json", "markdown", "html", "jsonl"]), default="json", show_default=True, help="One file per input (json, markdown, html with an index.html), or JSON lines on stdout (jsonl).")
+@click.option("--format", "output_format", type=click.Choice(BATCH_FORMATS), default="json", show_default=True, help="One file per input (json, markdown, html with an index.html), or JSON lines on stdout (jsonl).")
 @source_lang_option
 @target_option
 @tiers_option
@@ -386,7 +386,7 @@ def batch(sources: tuple[str, ...], out_dir: str | None, output_format: str, sou
 @click.option("--source-lang", default="nl", show_default=True, help="Language of SOURCE.")
 @target_option
 @format_option()
-@click.option("--fail-on", type=click.Choice(["error", "warning", "never"]), default="error", show_default=True, help="Exit with code 8 when a finding reaches this severity.")
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default="error", show_default=True, help="Exit with code 8 when a finding reaches this severity.")
 @quiet_option
 @debug_option
 def check(source: str, translation: str, glossary: str | None, source_lang: str, target_lang: str,

@@ -6,6 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+# plural lived here before words.py; renderers and older callers still import it from here.
+from wirebrief.words import plural as plural
+
 if TYPE_CHECKING:  # rich is imported by the functions that draw, not by `--help`
     from rich.console import RenderableType
     from rich.text import Text
@@ -26,12 +29,9 @@ SEVERITY_RANK = {"error": 0, "warning": 1}
 KIND_RANK = {kind: rank for rank, kind in enumerate((
     "negation", "direction_mismatch", "date_mismatch", "unit_mismatch", "number_mismatch", "role_swap",
     "omission", "untranslated", "loop", "length_cap", "number_missing", "name_missing", "glossary",
-    "quote_missing",
+    "quote_missing", "back_negation", "back_direction", "back_date", "back_unit", "back_number", "back_name",
+    "low_confidence",
 ))}
-
-
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def tier_title(name: str) -> str:

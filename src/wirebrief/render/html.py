@@ -16,7 +16,8 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
-from wirebrief.render import header_rows, plural, tier_title
+from wirebrief.render import header_rows, tier_title
+from wirebrief.words import plural
 
 if TYPE_CHECKING:
     from wirebrief.check import Finding

@@ -17,11 +17,11 @@ from wirebrief.render import (
     finding_line,
     findings_panel,
     findings_title,
-    plural,
     to_json,
     to_markdown,
     to_text,
 )
+from wirebrief.words import plural
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
