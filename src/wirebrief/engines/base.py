@@ -112,6 +112,22 @@ class Engine(Protocol):
     def close(self) -> None:
         """Release the weights; the engine may load them again on the next `generate`."""
 
+    def score(
+        self, sources: Sequence[str], targets: Sequence[str], params: GenerationParams | None = None
+    ) -> list[float | None]:
+        """Each target's mean natural-log probability per token given its source, by forced
+        decoding: the model's own confidence in a translation (<= 0; 0 is certain). EOS counts
+        as a token; a target-language code forced in front (NLLB) does not. `params` gives
+        only the language codes, for models that take them.
+
+        An engine that cannot score (a test's fake, a backend without forced decoding) says
+        None for every pair rather than failing: a score is extra information, and a brief is
+        made without it.
+        """
+        if len(sources) != len(targets):
+            raise ValueError(f"{len(targets)} targets for {len(sources)} sources")  # a programming error
+        return [None] * len(sources)
+
 
 #: Engines in a reader's words, as `describe()["engine"]` gives them.
 TORCH_NAME = "transformers (torch)"

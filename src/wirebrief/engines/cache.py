@@ -19,6 +19,7 @@ from wirebrief.engines.base import Engine, Generation, GenerationParams, Progres
 from wirebrief.engines.sqlite import SCHEMA_VERSION
 from wirebrief.engines.store import (
     _ABOUT,
+    _SCORES,
     _TOKENS,
     BUSY_TIMEOUT_S,
     QUERY_CHUNK,
@@ -39,6 +40,26 @@ __all__ = [
 
 #: The parameters side entries (token counts, descriptions) are stored under.
 _SIDE_PARAMS = GenerationParams()
+
+
+def _score_params(params: GenerationParams | None) -> GenerationParams:
+    """What a score depends on besides the model and the pair: the language codes only."""
+    if params is None:
+        return _SIDE_PARAMS
+    return GenerationParams(source_language=params.source_language, target_language=params.target_language)
+
+
+def _score_entry(source: str, target: str) -> str:
+    """A scored pair as one cache text: JSON, so no two pairs share it."""
+    return json.dumps([source, target], ensure_ascii=False)
+
+
+def _read_score(generation: Generation) -> float | None:
+    try:
+        value = float(generation.text)
+    except ValueError:
+        return None
+    return value if value <= 0.0 else None  # a mean log-probability is never above 0
 
 
 def _store_about(cache: GenerationCache, key: str, engine: Any) -> dict[str, Any]:
@@ -167,6 +188,39 @@ class CachedEngine(Engine):
                 progress(repeats)
         return [results[index] for index in range(len(texts))]
 
+    def score(
+        self, sources: Sequence[str], targets: Sequence[str], params: GenerationParams | None = None
+    ) -> list[float | None]:
+        """Each pair's score (see `Engine.score`), from the cache where it is there: scores are
+        kept beside the generations (``<key>#scores``, keyed by the pair and the language codes),
+        so a rerun answered from the cache loads no model for them either."""
+        sources, targets = list(sources), list(targets)
+        if len(sources) != len(targets):
+            raise ValueError(f"{len(targets)} targets for {len(sources)} sources")  # a programming error
+        key = self.cache_key()
+        if key is None:
+            return self.inner.score(sources, targets, params)
+        side = _score_params(params)
+        entries = [_score_entry(source, target) for source, target in zip(sources, targets)]
+        known = {index: _read_score(found) for index, found in self.cache.get_many(f"{key}{_SCORES}", side, entries).items()}
+        results: dict[int, float | None] = {index: value for index, value in known.items() if value is not None}
+        missing: dict[str, list[int]] = {}
+        for index, entry in enumerate(entries):
+            if index not in results:
+                missing.setdefault(entry, []).append(index)
+        if missing:
+            first = [places[0] for places in missing.values()]
+            scored = self.inner.score([sources[i] for i in first], [targets[i] for i in first], params)
+            key = self.cache_key()  # an engine made just now may have corrected the key
+            self.cache.put_many(
+                f"{key}{_SCORES}", side,
+                [(entry, Generation(repr(value), 0, 0, False)) for entry, value in zip(missing, scored) if value is not None],
+            )
+            for places, value in zip(missing.values(), scored):
+                for index in places:
+                    results[index] = value
+        return [results[index] for index in range(len(sources))]
+
 
 class DeferredEngine(Engine):
     """An engine made only when the cache cannot answer what is asked of it.
@@ -265,3 +319,8 @@ class DeferredEngine(Engine):
         self, texts: Sequence[str], params: GenerationParams, progress: ProgressCallback | None = None
     ) -> list[Generation]:
         return self.engine.generate(texts, params, progress)
+
+    def score(
+        self, sources: Sequence[str], targets: Sequence[str], params: GenerationParams | None = None
+    ) -> list[float | None]:
+        return self.engine.score(sources, targets, params)

@@ -52,8 +52,10 @@ BUSY_TIMEOUT_S = 10.0
 #: Keys per lookup query: under SQLite's bound-variable limit (999 before SQLite 3.32).
 QUERY_CHUNK = 500
 #: Entries kept beside an engine's outputs, under its key with this suffix: its token counts
-#: and its description (see cache.DeferredEngine).
-_TOKENS, _ABOUT = "#tokens", "#about"
+#: and its description (see cache.DeferredEngine), and its scores of translations (see
+#: cache.CachedEngine.score). None of them is a model output `stats` counts.
+_TOKENS, _ABOUT, _SCORES = "#tokens", "#about", "#scores"
+_SIDE_SUFFIXES = (_ABOUT, _TOKENS, _SCORES)
 
 
 def default_cache_path() -> Path:
@@ -353,8 +355,8 @@ class GenerationCache:
         connection.execute("BEGIN IMMEDIATE")
         try:
             count = connection.execute(
-                "SELECT count(*) FROM generations WHERE engine NOT LIKE ? AND engine NOT LIKE ?",
-                (f"%{_ABOUT}", f"%{_TOKENS}"),
+                "SELECT count(*) FROM generations WHERE " + " AND ".join(["engine NOT LIKE ?"] * len(_SIDE_SUFFIXES)),
+                [f"%{suffix}" for suffix in _SIDE_SUFFIXES],
             ).fetchone()[0]
             connection.execute("DELETE FROM generations")
             connection.execute("COMMIT")
@@ -405,7 +407,7 @@ def _engine_names(counts: Sequence[tuple[str, int]], about: Sequence[tuple[str, 
             described[key.removesuffix(_ABOUT)] = f"{info['model']} ({info['engine']}, {info['dtype']})"
     names: dict[str, int] = {}
     for key, count in counts:
-        if key.endswith((_ABOUT, _TOKENS)):
+        if key.endswith(_SIDE_SUFFIXES):
             continue
         name = described.get(key) or _name_from_key(key)
         if name in names:  # one model rebuilt in place: its older outputs apart

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from wirebrief.engines.base import TORCH_NAME, Generation, GenerationParams, ProgressCallback, first_line
-from wirebrief.engines.batching import default_batch_tokens
+from wirebrief.engines.batching import default_batch_tokens, plan_batches
 from wirebrief.engines.files import ModelFiles, _OutOfMemory
 from wirebrief.errors import GenerationError, ModelError, UsageError
 from wirebrief.models import ModelRef
@@ -57,6 +57,12 @@ def resolve_dtype(requested: str, device: str):  # -> torch.dtype
 #: model on 2 CPU cores, 0.7 decoded the example article's sentences 1.2x as fast as one cap
 #: per batch; 0.5 and 0.8 were no faster than that.
 MIXED_CAP_RATIO = 0.7
+
+
+#: The most logits (rows x target tokens x vocabulary) one scoring call computes: the logits,
+#: not the inputs, are what a forced-decoding pass holds in memory (a float32 copy of 2^26
+#: is 256 MiB; an opus-mt-sized vocabulary then takes about 1,100 target tokens a call).
+SCORE_LOGITS = 1 << 26
 
 
 class _RowCaps:
@@ -275,3 +281,81 @@ class HuggingFaceEngine(ModelFiles):
             text = self._tokenizer.decode(row[:produced], skip_special_tokens=True, **self._decode_options)
             outputs.append((text.strip(), produced, finished))
         return outputs
+
+    # -- scoring --------------------------------------------------------------------------------
+
+    def score(
+        self, sources: Sequence[str], targets: Sequence[str], params: GenerationParams | None = None
+    ) -> list[float | None]:
+        """Each target's mean log-probability per token given its source: one forward pass per
+        batch with the target as the decoder's input (teacher forcing), padding masked."""
+        sources, targets = list(sources), list(targets)
+        if len(sources) != len(targets):
+            raise ValueError(f"{len(targets)} targets for {len(sources)} sources")  # a programming error
+        if not sources:
+            return []
+        source_language = params.source_language if params is not None else None
+        target_language = params.target_language if params is not None else None
+        inputs = self._encode(sources, source_language, add_special_tokens=True, truncation=False)["input_ids"]
+        self._refuse_overlong(sources, [len(ids) for ids in inputs])
+        prefix = [self.language_id(target_language)] if target_language is not None else []
+        labels = [prefix + ids + [self._tokenizer.eos_token_id] for ids in self._target_ids(targets)]
+        self.load()
+        budget = max(64, min(self.max_batch_tokens, SCORE_LOGITS // max(1, self._model.config.vocab_size)))
+        pending = plan_batches(
+            [len(ids) for ids in inputs], [len(ids) for ids in labels],
+            max_batch_tokens=budget, max_batch_size=self.batch_size, cap_ratio=0.0,
+        )
+        scores: list[float | None] = [None] * len(sources)
+        while pending:
+            batch = pending.pop(0)
+            try:
+                found = self._score_batch([inputs[i] for i in batch], [labels[i] for i in batch], len(prefix))
+            except _OutOfMemory:
+                if len(batch) == 1:
+                    raise GenerationError(f"out of memory on {self.device} scoring one translation") from None
+                half = len(batch) // 2
+                pending[:0] = [batch[:half], batch[half:]]
+                continue
+            for index, value in zip(batch, found):
+                scores[index] = value
+        return scores
+
+    def _target_ids(self, targets: list[str]) -> list[list[int]]:
+        """The targets' token ids as the model writes them (Marian: with its target-side
+        vocabulary), without special tokens."""
+        with self._tokenizer_lock:  # target mode is tokenizer state, as the source language is
+            return self._tokenizer(text_target=targets, add_special_tokens=False)["input_ids"]
+
+    def _score_batch(self, inputs: list[list[int]], labels: list[list[int]], skip: int) -> list[float]:
+        """Mean log-probability of each row's labels, the first `skip` (a forced language code)
+        not counted. Rows are padded on the right: a causal decoder's earlier positions never
+        see the padding after them."""
+        import torch
+
+        model = self._model
+        pad = model.config.pad_token_id if model.config.pad_token_id is not None else 0
+        start = model.generation_config.decoder_start_token_id
+        if start is None:
+            start = model.config.decoder_start_token_id
+        width_in, width_out = max(map(len, inputs)), max(map(len, labels))
+        input_ids = torch.tensor([ids + [pad] * (width_in - len(ids)) for ids in inputs], device=self.device)
+        attention = torch.tensor([[1] * len(ids) + [0] * (width_in - len(ids)) for ids in inputs], device=self.device)
+        decoder = torch.tensor([[start, *ids[:-1]] + [pad] * (width_out - len(ids)) for ids in labels], device=self.device)
+        target = torch.tensor([ids + [pad] * (width_out - len(ids)) for ids in labels], device=self.device)
+        counted = torch.tensor(
+            [[skip <= position < len(ids) for position in range(width_out)] for ids in labels], device=self.device
+        )
+        try:
+            with torch.inference_mode():
+                logits = model(input_ids=input_ids, attention_mask=attention, decoder_input_ids=decoder).logits.float()
+                # log_softmax at the label only: the label's logit less the log of the row's sum.
+                chosen = logits.gather(-1, target.unsqueeze(-1)).squeeze(-1) - logits.logsumexp(-1)
+                totals = (chosen * counted).sum(-1) / counted.sum(-1).clamp(min=1)
+        except torch.OutOfMemoryError:
+            raise _OutOfMemory() from None
+        except RuntimeError as error:
+            if "out of memory" in str(error).lower():
+                raise _OutOfMemory() from None
+            raise GenerationError(f"scoring failed on {self.device}: {first_line(error)}") from None
+        return [float(value) for value in totals.tolist()]
