@@ -564,7 +564,7 @@ def test_batch_bar_and_closing_table_give_the_same_throughput():
     from rich.console import Console
 
     from wirebrief.batch import Report
-    from wirebrief.cli import _batch_summary
+    from wirebrief.cli.commands_batch import batch_summary as _batch_summary
     from wirebrief.render.progress import BatchProgress
     from wirebrief.render.views import report_rates
 
