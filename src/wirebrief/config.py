@@ -52,6 +52,10 @@ class Settings:
     #: set_num_threads). Both size themselves from every core of the machine otherwise, which
     #: oversubscribes a shared or pinned one; the default is the CPUs this process may use.
     threads: int = field(default_factory=available_cpus)
+    #: CTranslate2 restricts a Marian (opus-mt) model's output to its target-language pieces
+    #: (a vocabulary map), scoring a few thousand tokens a step instead of the whole shared
+    #: vocabulary. The engine and its cache key say whether one was used; False: never.
+    shortlist: bool = True
     #: For each setting, where its value came from: "flag", "env", "config" or "default"
     #: ("HF_HUB_OFFLINE" for offline taken from the Hugging Face switch).
     origins: Mapping[str, str] = field(default_factory=dict, compare=False)
@@ -88,6 +92,7 @@ _SETTING_TYPES: dict[str, type] = {
     "retries": int,
     "glossary": Path,
     "threads": int,
+    "shortlist": bool,
 }
 #: The least and most each whole-number setting may be, whatever sets it (cli.py's flags use
 #: the same). The upper bounds stop a typo, or 10^20, before it reaches an engine, where it

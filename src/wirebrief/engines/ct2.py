@@ -41,6 +41,7 @@ from wirebrief.engines.ct2_convert import (
     safe_name,
     storage_quantization,
 )
+from wirebrief.engines.ct2_shortlist import target_shortlist
 from wirebrief.engines.files import ModelFiles, _OutOfMemory
 from wirebrief.errors import GenerationError, ModelError, UsageError
 from wirebrief.models import ModelRef
@@ -154,6 +155,7 @@ class CTranslate2Engine(Converting, ModelFiles):
         batch_size: int | None = None,
         threads: int | None = None,
         convert_root: Path | None = None,
+        shortlist: bool = False,
     ) -> None:
         if compute_type != "auto" and compute_type not in COMPUTE_TYPES:
             # Checked first, so a typo is reported as such even where ctranslate2 is missing.
@@ -168,6 +170,8 @@ class CTranslate2Engine(Converting, ModelFiles):
         # so a run whose every text is answered from the cache never pays for them.
         self._read_files()
         self._generation_config = self._load_generation_config()
+        # Known from the tokenizer alone, so the cache key is known before any conversion.
+        self.shortlist = target_shortlist(self._tokenizer) if shortlist else None
         self.compute_type = resolve_compute_type(
             compute_type, self.device, getattr(self._config, "model_type", None)
         )
@@ -209,8 +213,9 @@ class CTranslate2Engine(Converting, ModelFiles):
             return GenerationConfig.from_model_config(self._config)
 
     def cache_key(self) -> str:
-        """What this engine computes, for caches: engine, compute type and the exact model."""
-        return self._key("ctranslate2", self.compute_type)
+        """What this engine computes, for caches: engine, compute type (and shortlist, which
+        changes outputs) and the exact model."""
+        return self._key("ctranslate2", self.compute_type + ("+shortlist" if self.shortlist else ""))
 
     def _description(self) -> dict[str, Any]:
         return {
@@ -218,6 +223,8 @@ class CTranslate2Engine(Converting, ModelFiles):
             "dtype": precision_name(self.compute_type),
             "compute_type": self.compute_type,
             "converted_path": None if self.converted_path is None else str(self.converted_path),
+            # Tokens the output is restricted to (see ct2_shortlist); None: the whole vocabulary.
+            "shortlist": None if self.shortlist is None else len(self.shortlist),
         }
 
     # ----------------------------------------------------------------------------------------
@@ -411,6 +418,7 @@ class CTranslate2Engine(Converting, ModelFiles):
                 # scores are normalised by a length that counts the EOS, as in transformers.
                 return_end_token=True,
                 sampling_topk=1,
+                use_vmap=self.shortlist is not None,
                 callback=callback,
             )
         except MemoryError:

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from wirebrief.engines.base import first_line
+from wirebrief.engines.ct2_shortlist import write_vocabulary_map
 from wirebrief.errors import ModelError
 from wirebrief.models import ModelRef, ensure_fetchable, fingerprint, missing_model_error
 
@@ -62,8 +63,8 @@ def safe_name(text: str) -> str:
 
 
 class Converting:
-    """Conversion for an engine that has `ref`, `model`, `role`, `offline`, `compute_type`
-    and `convert_root`."""
+    """Conversion for an engine that has `ref`, `model`, `role`, `offline`, `compute_type`,
+    `convert_root` and `shortlist`."""
 
     ref: ModelRef
     model: str
@@ -71,6 +72,8 @@ class Converting:
     offline: bool
     compute_type: str
     convert_root: Path
+    #: Tokens written as the converted model's vocabulary map (see ct2_shortlist), or None.
+    shortlist: list[str] | None
 
     def convert(self) -> Path:
         """The converted model folder, converting once per model and storage type.
@@ -123,8 +126,10 @@ class Converting:
         return target
 
     def _converted_folder(self, quantization: str) -> Path:
-        """Where this model's conversion to `quantization` lives: one folder per model identity."""
-        return self.convert_root / f"{safe_name(fingerprint(self.ref))}-{quantization}"
+        """Where this model's conversion to `quantization` lives: one folder per model identity,
+        and another for the same with a shortlist (a folder is never changed once renamed)."""
+        suffix = "-shortlist" if self.shortlist else ""
+        return self.convert_root / f"{safe_name(fingerprint(self.ref))}-{quantization}{suffix}"
 
     def _run_converter(self, source: Path, output: Path, quantization: str) -> None:
         from ctranslate2.converters import TransformersConverter
@@ -153,6 +158,8 @@ class Converting:
                 quantization=quantization,
                 force=True,
             )
+            if self.shortlist:
+                write_vocabulary_map(output, self.shortlist)
         except Exception as error:  # noqa: BLE001 - the converter raises many types; all mean "cannot convert"
             raise ModelError(
                 f"{self.role} model {self.model} cannot be converted for CTranslate2: {first_line(error)}",
