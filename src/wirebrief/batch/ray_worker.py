@@ -97,8 +97,9 @@ class BriefWorker:
         self.ledger = ledger
         self.window_articles = window_articles
         self.window_sentences = window_sentences
-        #: Engines made on the first block and kept for every later one.
-        self.engines: dict[str, Any] = {}
+        #: This actor's engines: loaded on the first block that needs them, kept for every later
+        #: one, released with the actor's process.
+        self.pool: Any = None
 
     def __call__(self, batch: Any) -> Any:
         import pyarrow as pa
@@ -119,9 +120,13 @@ class BriefWorker:
 
     def _brief(self, records: Sequence[Prepared]) -> list[Any]:
         """Each record's Brief or failure, briefed in windows as the local batch does."""
+        from wirebrief.engines.pool import EnginePool
+
+        if self.pool is None:
+            self.pool = EnginePool(self.job.settings)
         results: list[Any] = []
         for window in windows(records, self.window_articles, self.window_sentences):
-            results.extend(brief_window(window, self.job, engines=self.engines))
+            results.extend(brief_window(window, self.job, pool=self.pool))
         return results
 
     def _alone(self, index: int, record: Prepared) -> Any:
