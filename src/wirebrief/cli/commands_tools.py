@@ -47,6 +47,33 @@ def cache_clear(cache_path: str | None) -> None:
     click.echo(f"removed {removed} cached outputs from {path}", err=True)
 
 
+@cache.command("merge")
+@click.argument("files", metavar="FILE...", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
+@click.option(
+    "--cache", "cache_path", type=click.Path(dir_okay=False, path_type=str), metavar="TARGET",
+    help="The cache to merge into, created if missing (default: the one runs use, in the user cache folder).",
+)
+@debug_option
+def cache_merge(files: tuple[str, ...], cache_path: str | None) -> None:
+    """Fold the cache FILEs (say, one per machine of a --ray run) into one.
+
+    Rows the target has already are kept; the FILEs are only read. Every FILE is checked
+    before anything is written. Exit codes: 0 merged, 2 a FILE missing or the target itself,
+    6 a file that is not a wirebrief cache.
+    """
+    from pathlib import Path
+
+    from wirebrief.engines.cache import default_cache_path
+    from wirebrief.engines.merge import merge_caches
+    from wirebrief.words import plural
+
+    settings = settings_from(cache=cache_path)
+    report = merge_caches(Path(settings.cache or default_cache_path()), [Path(file) for file in files])
+    for source, rows, new in report.sources:
+        click.echo(f"{source}: {plural(rows, 'row')}, {new} new", err=True)
+    click.echo(f"{report.target}: {plural(report.total, 'row')}", err=True)
+
+
 @click.group(cls=Group)
 def prompts() -> None:
     """The prompt files behind the tiers."""
