@@ -15,7 +15,6 @@ import pytest
 from click.testing import CliRunner
 from fakes import FakeEngine
 
-from wirebrief.engines import base as engine_module
 from wirebrief.batch import (
     MANIFEST,
     Manifest,
@@ -436,16 +435,20 @@ def test_jsonl_through_a_real_pipe(tmp_path: Path, tiny_flags):
 
 
 @pytest.mark.model
-def test_a_cached_rerun_does_not_load_the_model(tmp_path: Path, feed: Path, tiny_settings):
+def test_a_cached_rerun_does_not_load_the_model(tmp_path: Path, feed: Path, tiny_settings, monkeypatch):
     from dataclasses import replace
+
+    from wirebrief.engines import pool as pool_module
 
     settings = replace(tiny_settings, use_cache=True, cache=tmp_path / "cache.sqlite3", retries=0)
     first = run_batch([str(feed)], out_dir=tmp_path / "first", settings=settings, tiers="none")
     assert first.ok == 3
-    engine_module._LOADED.clear()
+    made = []
+    real = pool_module.make_engine
+    monkeypatch.setattr(pool_module, "make_engine", lambda *args, **kwargs: made.append(args) or real(*args, **kwargs))
     second = run_batch([str(feed)], out_dir=tmp_path / "second", settings=settings, tiers="none")
     assert second.ok == 3
-    assert not engine_module._LOADED, "every sentence was in the cache; no engine should have been made"
+    assert not made, "every sentence was in the cache; no engine should have been made"
     for name in ["a.txt.json", "b.txt.json", "sub/c.txt.json"]:
         a = strip_timings(json.loads((tmp_path / "first" / name).read_text(encoding="utf-8")))
         b = strip_timings(json.loads((tmp_path / "second" / name).read_text(encoding="utf-8")))
