@@ -363,6 +363,73 @@ def test_check_refuses_empty_input_and_two_stdins(runner, pair):
     assert invoke(runner, "check", "-", "-", stdin="x").exit_code == 2
 
 
+@pytest.mark.parametrize("command", ["brief", "translate", "batch"])
+def test_verify_back_reaches_the_pipeline_s_options(runner, article, tmp_path, monkeypatch, command):
+    import wirebrief.batch
+    import wirebrief.cli.commands_brief
+    from wirebrief.batch import Report
+
+    seen = []
+
+    def record(*_args, options, **_kwargs):
+        seen.append(options)
+        raise KeyboardInterrupt  # far enough: the run itself is the pipeline's tests' business
+
+    monkeypatch.setattr(wirebrief.cli.commands_brief, "run_with_progress", record)
+    monkeypatch.setattr(wirebrief.batch, "run_batch", lambda *a, options, **k: seen.append(options) or Report())
+    place = ["--out", str(tmp_path / "out")] if command == "batch" else []
+    invoke(runner, command, str(article), *place, "--quiet")
+    invoke(runner, command, str(article), *place, "--verify", "back", "--quiet")
+    assert [options.verify for options in seen] == ["none", "back"]
+    assert invoke(runner, command, str(article), "--verify", "forth").exit_code == 2
+
+
+def test_check_without_score_loads_no_model_library(pair):
+    code = (
+        "import sys\n"
+        "from wirebrief.cli import cli\n"
+        "try:\n    cli(['check', sys.argv[1], sys.argv[2], '--format', 'json'], prog_name='wirebrief')\n"
+        "except SystemExit as exit:\n    assert exit.code == 0, exit.code\n"
+        "heavy = sorted({'torch', 'transformers', 'ctranslate2', 'wirebrief.pipeline.scoring'} & set(sys.modules))\n"
+        "assert not heavy, heavy\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code, *pair(SOURCE_NL, GOOD_EN)], capture_output=True, text=True,
+                            timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+
+
+def test_check_s_model_options_go_with_score(runner, pair):
+    result = invoke(runner, "check", *pair(SOURCE_NL, GOOD_EN), "--translation-model", "x", "--device", "cpu")
+    assert result.exit_code == 2
+    assert "--translation-model, --device" in result.stderr and "--score" in result.stderr
+
+
+def test_check_score_warns_on_the_pair_the_model_was_least_sure_of(runner, pair, monkeypatch, tmp_path):
+    """The wiring of --score: each aligned pair scored once, by the translation model the flags name."""
+    import types
+
+    asked = []
+
+    def score_pairs(sources, translations, settings):
+        asked.append((list(sources), list(translations), settings))
+        return [-0.3, -4.0][: len(sources)]  # the second far below any article's usual
+
+    monkeypatch.setitem(sys.modules, "wirebrief.pipeline.scoring", types.SimpleNamespace(score_pairs=score_pairs))
+    model = str(tmp_path / "a-model")
+    result = invoke(runner, "check", *pair(SOURCE_NL, GOOD_EN), "--score", "--translation-model", model,
+                    "--device", "cpu", "--format", "json")
+    assert result.exit_code == 0, result.output  # a warning: under the default --fail-on error
+    [(sources, translations, settings)] = asked
+    assert sources == [line for line in SOURCE_NL.splitlines() if line]
+    assert translations == [line for line in GOOD_EN.splitlines() if line]
+    assert settings.translation_model == model and settings.device == "cpu"
+    [finding] = json.loads(result.stdout)["findings"]
+    assert (finding["kind"], finding["severity"], finding["paragraph"]) == ("low_confidence", "warning", 1)
+    assert "-4.00" in finding["detail"] and "Parliament" in finding["target"]
+    warned = invoke(runner, "check", *pair(SOURCE_NL, GOOD_EN), "--score", "--fail-on", "warning")
+    assert warned.exit_code == 8
+
+
 def test_brief_fail_on_error_exits_8_after_printing(runner, article, model_flags):
     # The tiny models write gibberish: the checks must call it out, and --fail-on must act on it.
     result = invoke(runner, "brief", str(article), "--format", "json", "--tiers", "none", "--fail-on", "error", *model_flags)

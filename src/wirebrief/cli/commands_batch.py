@@ -22,6 +22,7 @@ from wirebrief.cli.options import (
     source_lang_option,
     target_option,
     tiers_option,
+    verify_option,
 )
 from wirebrief.options import BATCH_FORMATS, Options
 from wirebrief.render.streams import quiet_libraries, silence_stdout, stderr_console
@@ -100,6 +101,7 @@ def _terminate(_signum: int, _frame: Any) -> None:
 @input_format_option
 @click.option("--window", type=click.IntRange(min=1), default=128, show_default=True, help="Articles read and translated together (memory stays bounded by it).")
 @fail_on_option
+@verify_option
 @click.option(
     "--ray", "ray_address", metavar="[ADDRESS|local|auto]", is_flag=False, flag_value="auto", default=None,
     help="Brief on a Ray cluster (pip install 'wirebrief[ray]'): auto (plain --ray) joins the cluster RAY_ADDRESS "
@@ -113,7 +115,7 @@ def _terminate(_signum: int, _frame: Any) -> None:
 @debug_option
 def batch(sources: tuple[str, ...], out_dir: str | None, output_format: str, source_lang: str, target_lang: str,
           tiers: str | None, force: bool, shard: str, pattern: str, input_format: str, window: int, fail_on: str,
-          ray_address: str | None, actors: int | None, actor_cpus: int | None, quiet: bool, **flags: Any) -> None:
+          verify: str, ray_address: str | None, actors: int | None, actor_cpus: int | None, quiet: bool, **flags: Any) -> None:
     """Brief many articles: files, folders (every *.txt, recursively), .jsonl files, or - for
     JSONL on stdin. One result per input in --out with a manifest.jsonl; a rerun resumes.
 
@@ -136,7 +138,7 @@ def batch(sources: tuple[str, ...], out_dir: str | None, output_format: str, sou
         run = partial(run_batch_ray, **on_ray)
     settings = settings_from(**flags)
     options = Options(tiers=tiers, source_lang=source_lang, target_lang=target_lang, input_format=input_format,
-                      output_format=output_format, fail_on=fail_on)
+                      output_format=output_format, fail_on=fail_on, verify=verify)
     shard_k_n = parse_shard(shard)
     quiet_libraries(debug_on(click.get_current_context()))
     signal.signal(signal.SIGTERM, _terminate)

@@ -20,6 +20,7 @@ from wirebrief.cli.options import (
     source_lang_option,
     target_option,
     tiers_option,
+    verify_option,
 )
 from wirebrief.cli.output import emit, exit_on_findings, run_with_progress, show
 from wirebrief.options import Options
@@ -36,19 +37,20 @@ from wirebrief.render import FORMATS
 @side_option
 @findings_option
 @fail_on_option
+@verify_option
 @click.option("--dry-run", is_flag=True, help="Print the plan (input, language, models, tiers) without loading any model.")
 @model_options
 @quiet_option
 @debug_option
 def brief(source: str, source_lang: str, target_lang: str, input_format: str, tiers: str | None,
-          output_format: str, side_by_side: bool, findings_view: str, fail_on: str, dry_run: bool,
+          output_format: str, side_by_side: bool, findings_view: str, fail_on: str, verify: str, dry_run: bool,
           quiet: bool, **flags: Any) -> None:
     """Translate SOURCE and brief it at every depth."""
     from wirebrief.pipeline import brief as run_brief
 
     settings = settings_from(**flags)
     options = Options(tiers=tiers, source_lang=source_lang, target_lang=target_lang, input_format=input_format,
-                      output_format=output_format, fail_on=fail_on, findings=findings_view)
+                      output_format=output_format, fail_on=fail_on, findings=findings_view, verify=verify)
     if dry_run:
         from wirebrief.pipeline import dry_run as plan_run
         from wirebrief.render.views import PlanView
@@ -69,17 +71,19 @@ def brief(source: str, source_lang: str, target_lang: str, input_format: str, ti
 @side_option
 @findings_option
 @fail_on_option
+@verify_option
 @model_options
 @quiet_option
 @debug_option
 def translate(source: str, source_lang: str, target_lang: str, input_format: str, output_format: str,
-              side_by_side: bool, findings_view: str, fail_on: str, quiet: bool, **flags: Any) -> None:
+              side_by_side: bool, findings_view: str, fail_on: str, verify: str, quiet: bool, **flags: Any) -> None:
     """Only translate SOURCE, paragraph by paragraph."""
     from wirebrief.pipeline import translate as run_translate
 
     settings = settings_from(**flags)
     options = Options(source_lang=source_lang, target_lang=target_lang, input_format=input_format,
-                      output_format=output_format, summarise=False, fail_on=fail_on, findings=findings_view)
+                      output_format=output_format, summarise=False, fail_on=fail_on, findings=findings_view,
+                      verify=verify)
     result = run_with_progress(run_translate, quiet=quiet, source=source, settings=settings, options=options)
     emit(result, options, side_by_side=side_by_side, quiet=quiet)
     exit_on_findings(result.findings, fail_on)

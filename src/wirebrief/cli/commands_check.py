@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from wirebrief.cli.group import debug_on, debug_option
@@ -9,12 +11,38 @@ from wirebrief.cli.options import (
     format_option,
     input_format_option,
     quiet_option,
+    scoring_model_options,
     settings_from,
     target_option,
 )
 from wirebrief.cli.output import exit_on_findings, show
 from wirebrief.options import FAIL_ON
 from wirebrief.render.streams import quiet_libraries
+
+
+def _refuse_model_options_without_score(flags: dict[str, Any]) -> None:
+    given = [name for name, value in flags.items() if value is not None]
+    if given:
+        from wirebrief.errors import UsageError
+
+        named = ", ".join("--" + name.replace("_", "-") for name in given)
+        raise UsageError(f"{named}: the model options of check go with --score", hint="add --score, or leave them out")
+
+
+def _with_confidence(result, settings):
+    """`result` with a low_confidence warning on each aligned pair the translation model
+    itself was least sure of (its score by forced decoding; see check.confidence)."""
+    from dataclasses import replace
+
+    from wirebrief.check.confidence import confidence_findings
+    from wirebrief.check.findings import Where
+    from wirebrief.pipeline.scoring import score_pairs
+
+    scored = [pair for pair in result.pairs if pair.source and pair.target]  # omissions and additions have no pair
+    places = [Where(pair.paragraph, pair.sentences[0] if pair.sentences else None, pair.source, pair.target)
+              for pair in scored]
+    scores = score_pairs([pair.source for pair in scored], [pair.target for pair in scored], settings)
+    return replace(result, findings=result.findings + tuple(confidence_findings(places, scores)))
 
 
 @click.command()
@@ -25,23 +53,32 @@ from wirebrief.render.streams import quiet_libraries
 @target_option
 @format_option()
 @click.option("--fail-on", type=click.Choice(FAIL_ON), default="error", show_default=True, help="Exit with code 8 when a finding reaches this severity.")
+@click.option("--score", is_flag=True, help="Also score each sentence pair with the translation model and warn where it is least sure (loads the model; the checks alone need none).")
+@scoring_model_options
 @quiet_option
 @debug_option
 def check(source: str, translation: str, glossary: str | None, source_lang: str, target_lang: str,
-          output_format: str, fail_on: str, quiet: bool) -> None:
+          output_format: str, fail_on: str, score: bool, quiet: bool, **flags: Any) -> None:
     """Check TRANSLATION (by anyone) against SOURCE: numbers, names, quotes, omissions,
-    additions, untranslated sentences, loops, glossary terms, coverage.
+    additions, untranslated sentences, loops, glossary terms, coverage; with --score, also
+    the translation model's confidence in each sentence.
 
     Either may be - for standard input. Exit codes: 0 no finding at --fail-on, 8 findings at
-    --fail-on, 3 unreadable or empty input, 6 bad glossary file.
+    --fail-on, 3 unreadable or empty input, 4 (--score) model missing, 6 bad glossary file.
     """
     from wirebrief.check import check_texts
     from wirebrief.check.files import read_glossary, read_pair
     from wirebrief.render.views import CheckView, unread_checks
 
+    if not score:
+        _refuse_model_options_without_score(flags)
     source_text, translation_text = read_pair(source, translation)
-    terms = read_glossary(settings_from(glossary=glossary).glossary)
+    settings = settings_from(glossary=glossary, **flags)
+    terms = read_glossary(settings.glossary)
     result = check_texts(source_text, translation_text, glossary=terms, source_lang=source_lang, target_lang=target_lang)
+    if score:
+        quiet_libraries(debug_on(click.get_current_context()))
+        result = _with_confidence(result, settings)
     view = CheckView(result)
     show(view, output_format)
     if not quiet and output_format != "rich":
