@@ -127,6 +127,10 @@ EXAMPLE = REPO / "examples" / "article-nl-2025-02.txt"
 if importlib.util.find_spec("wirebrief") is None:  # run from a checkout without installing
     sys.path.insert(0, str(REPO / "src"))
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_ceiling beside this script
+
+from bench_ceiling import Ceiling, ceiling_share, measure_ceiling, ops_per_target_token
+
 from wirebrief.inputs.document import load as load_document
 from wirebrief.translation import translation_params
 
@@ -772,7 +776,9 @@ def options(pairs: dict[str, str]) -> list[str]:
     return [item for flag, value in pairs.items() for item in (flag, value)]
 
 
-def batch_command(paths: Paths, device: str, engine: str, inputs: Path, out: Path, beams: int) -> list[str]:
+def batch_command(
+    paths: Paths, device: str, engine: str, inputs: Path, out: Path, beams: int, threads: int | None = None
+) -> list[str]:
     help_text, _ = batch_help()
     flags = {
         "--out": str(out), "--format": "json", "--tiers": "none", "--engine": engine,
@@ -781,6 +787,9 @@ def batch_command(paths: Paths, device: str, engine: str, inputs: Path, out: Pat
     if help_text and "--summary-model" in help_text:
         # Not used with --tiers none; named so that no default hub model is ever looked up.
         flags["--summary-model"] = str(paths.tiny / "summary")
+    if threads is not None and help_text and "--threads" in help_text:
+        # The same threads as every other line (without it: the CPUs this process may use).
+        flags["--threads"] = str(threads)
     return [*wirebrief_command(), "batch", str(inputs), *options(flags), "--no-cache", "--quiet"]
 
 
@@ -829,7 +838,9 @@ def line_wirebrief(setup: LineSetup, engine: str) -> Outcome:
     """`wirebrief batch` end to end in a subprocess; its peak memory is that subprocess's."""
     with tempfile.TemporaryDirectory(prefix="wirebrief-bench-out-") as scratch:
         out = Path(scratch) / "out"
-        command = batch_command(setup.paths, setup.device, engine, setup.articles_dir, out, setup.beams)
+        command = batch_command(
+            setup.paths, setup.device, engine, setup.articles_dir, out, setup.beams, setup.threads
+        )
         started = time.perf_counter()
         done = subprocess.run(command, capture_output=True, text=True, check=False)
         elapsed = time.perf_counter() - started
@@ -1056,7 +1067,9 @@ def others_busy(busy_before: float | None, children_before: float, seconds: floa
 # `wirebrief --help` and the cached rerun
 
 
-def median_seconds(commands: Sequence[Sequence[str]], runs: int, env: dict[str, str] | None = None) -> list[float]:
+def median_seconds(
+    commands: Sequence[Sequence[str]], runs: int, env: dict[str, str] | None = None
+) -> list[float]:
     """Each command's median time over `runs` rounds, the commands taking turns within a round
     (so a slow spell of the machine falls on all of them), after one round not counted."""
     times: list[list[float]] = [[] for _ in commands]
@@ -1223,13 +1236,22 @@ def fastest_baseline(results: list[LineResult], work: Work) -> float | None:
     return max(rates) if rates else None
 
 
-def print_table(results: list[LineResult], work: Work, beams: int) -> None:
+def work_per_token(work: Work, beams: int) -> float:
+    """Matrix operations per useful target token of the benchmark model (see bench_ceiling)."""
+    return ops_per_target_token(OPUS_MT_NL_EN, VOCAB_SIZE, sum(work.source_tokens), work.target_tokens, beams)
+
+
+def print_table(results: list[LineResult], work: Work, beams: int, ceiling: Ceiling | None = None) -> None:
     best = fastest_baseline(results, work)
+    per_token = work_per_token(work, beams)
     header = (
         f"{'line':<28}{'load s':>8}{'work s':>9}{'total s':>9}{'tok/s':>9}{'sent/s':>8}{'peak mem':>11}"
-        f"{'vs best':>9}{'others':>8}  work check"
+        f"{'vs best':>9}{'others':>8}{'ceiling':>9}  work check"
     )
     print(f"\n{beam_label(beams)} ({work.target_tokens:,} target tokens, {len(work.sentences)} sentences)")
+    print(
+        f"  {per_token / 1e6:,.0f} M matrix operations per target token (all {VOCAB_SIZE:,} logits per step)"
+    )
     print(header)
     print("-" * len(header))
     for result in results:
@@ -1244,7 +1266,7 @@ def print_table(results: list[LineResult], work: Work, beams: int) -> None:
             f"{label:<28}{seconds(outcome.load_s):>8}{seconds(outcome.work_s, '*' if outcome.end_to_end else ''):>9}"
             f"{seconds(result.total_s):>9}{rate:>9.0f}{len(work.sentences) / outcome.work_s:>8.2f}"
             f"{memory:>11}{(f'{rate / best:.2f}x' if best else '-'):>9}{percent(result.others_busy):>8}"
-            f"  {result.work_check}"
+            f"{percent(ceiling_share(rate, per_token, ceiling)):>9}  {result.work_check}"
         )
         if outcome.note:
             print(f"{'':<28}  note: {outcome.note}")
@@ -1381,15 +1403,17 @@ def write_json(
     help_times: dict[str, float] | None,
     cache: dict[str, Any] | None,
     targets: list[Target],
+    ceiling: Ceiling | None = None,
 ) -> None:
     lines = []
-    for beam_results in results.values():
+    for beams, beam_results in results.items():
         for result in beam_results:
             entry = {k: v for k, v in asdict(result).items() if k != "outcome"}
             if result.outcome:
                 entry.update({k: v for k, v in asdict(result.outcome).items() if k != "produced"})
                 rate = result.throughput(work)
                 entry.update(tokens_per_s=rate, sentences_per_s=len(work.sentences) / result.outcome.work_s)
+                entry["ceiling_share"] = ceiling_share(rate, work_per_token(work, beams), ceiling)
             lines.append(entry)
     report = {
         "machine": info,
@@ -1412,6 +1436,7 @@ def write_json(
         "help": help_times,
         "cached_rerun": cache,
         "targets": [{**asdict(t), "verdict": t.verdict()} for t in targets],
+        "ceiling": None if ceiling is None else {"ops_per_s": ceiling.ops_per_s, "kind": ceiling.kind},
     }
     path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
@@ -1531,18 +1556,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     warm_wirebrief(paths, args.device, converting)
     info = machine_info(args.device)
     print_header(info, work, args)
+    # Measured in this process before the lines start, with the lines' thread count.
+    ceiling = measure_ceiling(args.device, args.threads)
+    print(f"  ceiling: {ceiling.describe() if ceiling else 'not measured (no torch quantized engine)'}")
     results: dict[int, list[LineResult]] = {}
     for beams in args.beams:
         log(f"{beam_label(beams)}:")
         results[beams] = [run_child(args, name, beams, work) for name in args.lines]
-        print_table(results[beams], work, beams)
+        print_table(results[beams], work, beams, ceiling)
     help_times = measure_help() if args.extras else None
     cache = measure_cached_rerun(args, paths) if args.extras else None
     print_extras(help_times, cache)
     targets = collect_targets(results, work, help_times, cache, args.device)
     print_targets(targets)
     if args.json:
-        write_json(args.json, info, work, args, results, help_times, cache, targets)
+        write_json(args.json, info, work, args, results, help_times, cache, targets, ceiling)
     return 0
 
 
