@@ -1,4 +1,4 @@
-"""Fold several generation caches into one: `wirebrief cache merge TARGET FILE...`.
+"""Fold several generation caches into one: `wirebrief cache merge [--cache TARGET] FILE...`.
 
 A run spread over several machines gives each machine a cache file on its own disk (SQLite's
 locking is not safe on a network filesystem, so one shared file is no option). Afterwards the
@@ -78,7 +78,7 @@ def _check_source(source: Path, target: Path) -> None:
     if not source.is_file():
         raise UsageError(f"{source}: no such cache file")
     if target.exists() and source.resolve() == target.resolve():
-        raise UsageError(f"{source} is the target itself", hint="name the target first, then the files to fold in")
+        raise UsageError(f"{source} is the target itself", hint="name the target with --cache, and only the files to fold in after it")
     _usable_or_refuse(source)
 
 
