@@ -44,6 +44,17 @@ def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return module.build(tmp_path_factory.mktemp("tiny-models"), seed=0)
 
 
+@pytest.fixture(scope="session")
+def tiny_reverse_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny random-weight English -> Dutch model, for `--verify back` (kept out of
+    `tiny_models`, whose keys other tests assert)."""
+    spec = importlib.util.spec_from_file_location("make_tiny_models", ROOT / "scripts" / "make_tiny_models.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.build_reverse_model(tmp_path_factory.mktemp("tiny-reverse"), seed=0)
+
+
 #: The model tests run on the CPU; WIREBRIEF_TEST_DEVICE=cuda runs them on a GPU instead.
 TEST_DEVICE = os.environ.get("WIREBRIEF_TEST_DEVICE", "cpu")
 

@@ -124,3 +124,11 @@ def test_a_cached_rerun_loads_no_model_for_scores(tmp_path, tiny_models, test_de
     assert not fresh.loaded
     # Scores are side entries: they are not counted as model outputs.
     assert GenerationCache(path).stats()["entries"] == 0
+
+
+@pytest.mark.model
+def test_a_target_longer_than_the_decoder_takes_is_not_scored(tiny_models, test_device):
+    engine = _torch(tiny_models, test_device)
+    long = " ".join(["word"] * 2 * engine.max_input_tokens)
+    scores = engine.score(SOURCES[:2], [long, "The summit is on Tuesday."])
+    assert scores[0] is None and isinstance(scores[1], float)

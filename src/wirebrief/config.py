@@ -56,6 +56,9 @@ class Settings:
     #: (a vocabulary map), scoring a few thousand tokens a step instead of the whole shared
     #: vocabulary. The engine and its cache key say whether one was used; False: never.
     shortlist: bool = True
+    #: The model that translates back into the source language for `--verify back`; None: the
+    #: routing table's model for the reverse pair (opus-mt-en-nl for a Dutch article).
+    reverse_model: str | None = None
     #: For each setting, where its value came from: "flag", "env", "config" or "default"
     #: ("HF_HUB_OFFLINE" for offline taken from the Hugging Face switch).
     origins: Mapping[str, str] = field(default_factory=dict, compare=False)
@@ -93,6 +96,7 @@ _SETTING_TYPES: dict[str, type] = {
     "glossary": Path,
     "threads": int,
     "shortlist": bool,
+    "reverse_model": str,
 }
 #: The least and most each whole-number setting may be, whatever sets it (cli.py's flags use
 #: the same). The upper bounds stop a typo, or 10^20, before it reaches an engine, where it

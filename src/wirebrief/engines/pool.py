@@ -7,8 +7,9 @@ later requests, and releases every engine and cache file on `close`. Nothing is 
 pools, so no caller or test has a process-wide registry to clear, and no engine is changed
 after it is made.
 
-"pivot" and "tiers" are translation steps too (into English for the summaries, and the English
-tiers into the target); they share the translation engines, model by model, and are named as
+"pivot", "tiers" and "back" are translation steps too (into English for the summaries, the
+English tiers into the target, and the translation back into the source for `--verify back`);
+they share the translation engines, model by model, and are named as
 such in messages about a missing model.
 """
 
@@ -32,6 +33,7 @@ ROLE_NAMES = {
     "pivot": "English pivot translation",
     "tiers": "tiers translation",
     "summary": "summary",
+    "back": "back-translation",
 }
 
 

@@ -300,13 +300,22 @@ class HuggingFaceEngine(ModelFiles):
         self._refuse_overlong(sources, [len(ids) for ids in inputs])
         prefix = [self.language_id(target_language)] if target_language is not None else []
         labels = [prefix + ids + [self._tokenizer.eos_token_id] for ids in self._target_ids(targets)]
+        # A target longer than the decoder has positions for (one translated in pieces and
+        # joined can be) is not scored: the model never saw it whole.
+        limit = getattr(self._config, "max_position_embeddings", None) or self.max_input_tokens
+        fits = [i for i, ids in enumerate(labels) if len(ids) <= limit]
+        scores: list[float | None] = [None] * len(sources)
+        if not fits:
+            return scores
         self.load()
         budget = max(64, min(self.max_batch_tokens, SCORE_LOGITS // max(1, self._model.config.vocab_size)))
-        pending = plan_batches(
-            [len(ids) for ids in inputs], [len(ids) for ids in labels],
-            max_batch_tokens=budget, max_batch_size=self.batch_size, cap_ratio=0.0,
-        )
-        scores: list[float | None] = [None] * len(sources)
+        pending = [
+            [fits[i] for i in batch]
+            for batch in plan_batches(
+                [len(inputs[i]) for i in fits], [len(labels[i]) for i in fits],
+                max_batch_tokens=budget, max_batch_size=self.batch_size, cap_ratio=0.0,
+            )
+        ]
         while pending:
             batch = pending.pop(0)
             try:

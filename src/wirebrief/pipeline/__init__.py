@@ -2,6 +2,9 @@
 
     reading.py  an article read, its language found, segmented (`Article`)
     briefs.py   articles into briefs: plan, translate pooled per route, summarise, assemble
+    scoring.py  the translation model's own confidence in each sentence (`score_pairs`)
+    verify.py   `--verify back`: the translation translated back and checked against the source
+    clock.py    a step's time, split into loading and work
 
 `Brief` (results.py) is the one result every renderer consumes; `Brief.to_dict()` is the
 stable JSON shape documented in the README. What the reader asked for travels as one

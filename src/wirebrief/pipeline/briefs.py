@@ -8,12 +8,19 @@ the CLI all go through it. Each article travels as one `_Work` record; a run's f
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from wirebrief import __version__
-from wirebrief.check import Finding, article_text, check_summaries, check_translation, reads_numbers_and_names
+from wirebrief.check import (
+    Finding,
+    article_text,
+    check_confidence,
+    check_summaries,
+    check_translation,
+    reads_numbers_and_names,
+)
 from wirebrief.check.glossary import load_glossary
 from wirebrief.check.meaning import reads_meaning
 from wirebrief.config import Settings, resolve_settings
@@ -21,9 +28,11 @@ from wirebrief.engines.base import Engine
 from wirebrief.engines.pool import ROLE_NAMES, EnginePool
 from wirebrief.errors import GenerationError, InputError, ModelError, WirebriefError
 from wirebrief.options import Options
+from wirebrief.pipeline.clock import StepClock, describe_engine
 from wirebrief.pipeline.reading import Article
+from wirebrief.pipeline.scoring import score_paragraphs
+from wirebrief.pipeline.verify import Backs, apply_backs, back_sentence_count, back_translate, reverse_route
 from wirebrief.prompts import CHUNK_PROMPT, load_prompts, select_tiers
-from wirebrief.render import plural
 from wirebrief.results import Brief
 from wirebrief.routing import Plan, Route
 from wirebrief.routing import plan as make_plan
@@ -36,6 +45,7 @@ from wirebrief.translation import (
     translate_sentences,
     translation_params,
 )
+from wirebrief.words import plural
 
 
 class Progress(Protocol):
@@ -62,42 +72,6 @@ def plan_for(document_language: str, target_lang: str, settings: Settings, *, ti
     )
 
 
-class _StepClock:
-    """A step's time, split into `load` (making engines, loading weights) and `work` (the rest).
-
-    Engines load lazily, inside the first generate, and a cached engine is made only when the
-    cache misses; each says how long that took (`startup_seconds`), so the split is exact.
-    """
-
-    def __init__(self) -> None:
-        self._started = time.perf_counter()
-        self._engines: list[tuple[Engine, float]] = []
-        self._making = 0.0
-        self.load = self.work = 0.0
-
-    def engine(self, get: Callable[[], Engine]) -> Engine:
-        """`get()`, its own time counted as loading, the engine watched until `stop`."""
-        started = time.perf_counter()
-        engine = get()
-        self._making += time.perf_counter() - started
-        self._engines.append((engine, engine.startup_seconds))
-        return engine
-
-    def stop(self) -> None:
-        elapsed = time.perf_counter() - self._started
-        loaded = sum(engine.startup_seconds - before for engine, before in self._engines)
-        self.load = min(elapsed, self._making + loaded)
-        self.work = elapsed - self.load
-
-
-def _describe(engine: Engine) -> dict[str, Any]:
-    """An engine's provenance, without counters that depend on what ran before."""
-    described = engine.describe()
-    if isinstance(described.get("cache"), dict):
-        described["cache"] = {"path": described["cache"].get("path")}
-    return described
-
-
 class _ArticleFailed(Exception):
     """A step failed in a way that fails its article only: the article's result is `error`."""
 
@@ -119,6 +93,12 @@ class _Work:
     described: dict[str, dict[str, Any]] = field(default_factory=dict)
     seconds: float = 0.0
     loading: float = 0.0
+    #: The article's share of the time spent scoring its translation (`scoring.score_paragraphs`).
+    scoring: float = 0.0
+    #: `--verify back`: the translation translated back, per paragraph and sentence, and the
+    #: article's share of the time that took.
+    backs: Backs | None = None
+    back_seconds: float = 0.0
 
     @property
     def document(self):  # -> Document
@@ -208,6 +188,9 @@ def _briefs(
     for step in ("translation", "pivot"):
         for route, group in _by_route(works, step).items():
             _translate_pooled(route, group, step, run)
+    if options.verify == "back":
+        for route, group in _by_reverse_route(works, run).items():
+            _back_translate_pooled(route, group, run)
     for work in works:
         if isinstance(work.plan, WirebriefError):
             yield work.plan
@@ -230,7 +213,7 @@ def _plan(articles: Sequence[Article], run: _Run) -> list[_Work]:
         except WirebriefError as error:
             plans[language] = error
     works = [_Work(article, plans[article.document.language]) for article in articles]
-    _refuse_missing_models(works, run.settings, run.pool, tiers=bool(run.chosen))
+    _refuse_missing_models(works, run.settings, run.pool, tiers=bool(run.chosen), verify=run.options.verify == "back")
     return works
 
 
@@ -244,32 +227,79 @@ def _by_route(works: Sequence[_Work], step: str) -> dict[Route, list[_Work]]:
     return groups
 
 
+def _by_reverse_route(works: Sequence[_Work], run: _Run) -> dict[Route, list[_Work]]:
+    """The translated articles by the route of their back-translation (`--verify back`)."""
+    groups: dict[Route, list[_Work]] = {}
+    for work in works:
+        if not isinstance(work.plan, Plan) or "translation" not in work.paragraphs:
+            continue
+        try:
+            route = reverse_route(work.plan, run.settings)
+        except WirebriefError as error:
+            work.plan = error
+            continue
+        if route is not None:
+            groups.setdefault(route, []).append(work)
+    return groups
+
+
+def _back_translate_pooled(route: Route, group: list[_Work], run: _Run) -> None:
+    """The translations of every article of `group` translated back, in one pooled call."""
+    documents = [work.paragraphs["translation"] for work in group]
+    params = run.params_for(route)
+    clock = StepClock()
+    try:
+        engine = clock.engine(lambda: run.engine("back", route.model))
+        sentences = back_sentence_count(documents)
+        run.progress.stage(f"Translating back to check: {plural(sentences, 'sentence')} ({route.source} → {route.target})")
+        backs = back_translate(documents, engine, params, run.progress.advance, run.settings.retries)
+    except (ModelError, GenerationError) as error:
+        for work in group:
+            work.plan = error
+        return
+    clock.stop()
+    about = {**describe_engine(engine), "route": route.as_dict(), "generation": {**params.as_dict(), "retries": run.settings.retries}}
+    for work, article_backs in zip(group, backs):
+        work.backs = article_backs
+        work.described["back"] = about
+        share = work.document.sentence_count / max(1, sum(w.document.sentence_count for w in group))
+        work.back_seconds += clock.work * share
+        work.loading += clock.load * share
+
+
 def _translate_pooled(route: Route, group: list[_Work], step: str, run: _Run) -> None:
     """One pooled translation call for every article of `group`; a failure fails them all."""
     sentences = sum(work.document.sentence_count for work in group)
     what = "Translating" if step == "translation" else "Translating into English for the summaries"
     params = run.params_for(route)
-    clock = _StepClock()
+    clock = StepClock()
     try:
         engine = clock.engine(lambda: run.engine(step, route.model))
         run.progress.stage(f"{what}: {plural(sentences, 'sentence')} ({route.source} → {route.target})")
         results = translate_documents(
             [work.document for work in group], engine, params, run.progress.advance, run.settings.retries
         )
+        clock.stop()
+        scored = StepClock()
+        scored.engine(lambda: engine)  # a cache made before scores existed loads the model here
+        if step == "translation":
+            # The model's own confidence in each sentence (the pivot only feeds the summaries).
+            results = score_paragraphs(results, engine, params)
+        scored.stop()
     except (ModelError, GenerationError) as error:
         # One language's model missing or failing fails that language's articles only.
         for work in group:
             work.plan = error
         return
-    clock.stop()
-    about = {**_describe(engine), "route": route.as_dict(), "generation": {**params.as_dict(), "retries": run.settings.retries}}
+    about = {**describe_engine(engine), "route": route.as_dict(), "generation": {**params.as_dict(), "retries": run.settings.retries}}
     for work, paragraphs in zip(group, results):
         work.paragraphs[step] = paragraphs
         work.described[step] = about
         # Pooled work is shared out by sentences, so per-article times add up to the whole.
         share = work.document.sentence_count / max(1, sentences)
         work.seconds += clock.work * share
-        work.loading += clock.load * share
+        work.loading += (clock.load + scored.load) * share
+        work.scoring += scored.work * share
 
 
 def _brief_one(work: _Work, found: Plan, run: _Run) -> Brief:
@@ -287,11 +317,16 @@ def _brief_one(work: _Work, found: Plan, run: _Run) -> Brief:
     for step, about in work.described.items():
         provenance["models"][step] = {key: value for key, value in about.items() if key != "generation"}
         provenance["generation"][step] = about["generation"]
-    timings: dict[str, float] = {"translate_seconds": work.seconds} if direct else {}
+    timings: dict[str, float] = {"translate_seconds": work.seconds, "score_seconds": work.scoring} if direct else {}
     findings = check_translation(
         [len(p.sentences) for p in document.paragraphs], paragraphs,
         source_lang=document.language, target_lang=target_lang, glossary=run.glossary,
-    ) if direct else []
+    ) + check_confidence(paragraphs) if direct else []
+    if work.backs is not None:
+        paragraphs, back_findings = apply_backs(paragraphs, work.backs, source_lang=document.language)
+        findings += back_findings
+        provenance["checks"]["back_translation"] = True
+        timings["back_translate_seconds"] = work.back_seconds
     findings += _kept_paragraph_findings(paragraphs, target_lang)
     summaries = None
     load_seconds = work.loading
@@ -302,7 +337,9 @@ def _brief_one(work: _Work, found: Plan, run: _Run) -> Brief:
             source_lang=document.language, target_lang=target_lang, glossary=run.glossary,
         )
     timings["load_seconds"] = load_seconds
-    timings["total_seconds"] = work.seconds + work.loading + time.perf_counter() - started
+    timings["total_seconds"] = (
+        work.seconds + work.scoring + work.back_seconds + work.loading + time.perf_counter() - started
+    )
     provenance["timings"] = {name: round(value, 3) for name, value in timings.items()}
     return Brief(
         source_language=document.language if run.options.translate else target_lang,
@@ -331,7 +368,7 @@ def _summarise_one(
     else:
         summary_paragraphs = kept_as_is(work.document)
     load_seconds = work.loading
-    clock = _StepClock()
+    clock = StepClock()
     engine = clock.engine(lambda: run.engine("summary"))
     run.progress.stage(f"Summarising: {', '.join(prompt.name for prompt in run.chosen)}")
     try:
@@ -344,10 +381,10 @@ def _summarise_one(
     clock.stop()
     timings["summarise_seconds"] = clock.work
     load_seconds += clock.load
-    provenance["models"]["summary"] = _describe(engine)
+    provenance["models"]["summary"] = describe_engine(engine)
     if found.tiers_translation is not None:
         route = found.tiers_translation
-        clock = _StepClock()
+        clock = StepClock()
         try:
             # English into the target is the article's own pair when it is English.
             role = "translation" if route == found.translation else "tiers"
@@ -359,7 +396,7 @@ def _summarise_one(
         clock.stop()
         timings["tiers_translate_seconds"] = clock.work
         load_seconds += clock.load
-        provenance["models"]["tiers"] = {**_describe(tiers_engine), "route": route.as_dict()}
+        provenance["models"]["tiers"] = {**describe_engine(tiers_engine), "route": route.as_dict()}
         provenance["generation"]["tiers"] = {**run.params_for(route).as_dict(), "retries": run.settings.retries}
     provenance["generation"].update({prompt.name: prompt.params.as_dict() for prompt in run.chosen})
     provenance["prompts"] = {prompt.name: str(prompt.path) for prompt in run.chosen}
@@ -369,7 +406,9 @@ def _summarise_one(
     return summaries, load_seconds
 
 
-def _refuse_missing_models(works: list[_Work], settings: Settings, pool: EnginePool, *, tiers: bool) -> None:
+def _refuse_missing_models(
+    works: list[_Work], settings: Settings, pool: EnginePool, *, tiers: bool, verify: bool = False
+) -> None:
     """A model not in the cache that cannot be fetched (offline, or the hub not answering one
     short probe) can never load: say so before any work is done and before torch is imported,
     rather than after translating with the models that are there. A missing (or misnamed)
@@ -391,7 +430,14 @@ def _refuse_missing_models(works: list[_Work], settings: Settings, pool: EngineP
         found = work.plan
         if not isinstance(found, Plan):
             continue
-        for role, route in found.routes().items():
+        routes = found.routes()
+        if verify and found.translation is not None:
+            try:
+                routes["back"] = reverse_route(found, settings)
+            except WirebriefError as error:
+                work.plan = error
+                continue
+        for role, route in routes.items():
             if role == "tiers" and route == found.translation:
                 continue  # the article's own pair, checked as the translation
             if pool.has(role, route.model):
