@@ -51,6 +51,10 @@ def recorded(monkeypatch) -> dict[tuple[str, ...], set[int]]:
                 padded[tuple(tokens)].add(longest)
             return self._translator.translate_batch(source, **options)
 
+        def __getattr__(self, name: str):
+            # Everything else (score_batch for confidence scores) goes to the real translator.
+            return getattr(self._translator, name)
+
     monkeypatch.setattr(ctranslate2, "Translator", Recording)
     return padded
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from wirebrief.engines.ct2 import CTranslate2Engine
-from wirebrief.engines.ct2_shortlist import VMAP_FILE, target_shortlist
+from wirebrief.engines.ct2_shortlist import VMAP_FILE, has_target_vocabulary, target_shortlist
 from wirebrief.models import fingerprint, resolve
 from wirebrief.translation import translation_params
 
@@ -57,6 +57,17 @@ def test_the_shortlist_is_the_target_pieces_and_the_end_and_unknown_tokens(tiny_
 @pytest.mark.parametrize("role", ["summary", "nllb"])
 def test_models_without_a_separate_target_vocabulary_get_none(tiny_models, role):
     assert target_shortlist(tokenizer(tiny_models[role])) is None
+    assert not has_target_vocabulary(resolve(str(tiny_models[role])))
+    assert has_target_vocabulary(resolve(str(tiny_models["translation"])))
+
+
+def test_a_marian_model_with_one_spm_for_both_sides_gets_no_shortlist(tiny_models, tmp_path):
+    folder = tmp_path / "shared-spm"
+    shutil.copytree(tiny_models["translation"], folder)
+    shutil.copy(folder / "source.spm", folder / "target.spm")
+    assert not has_target_vocabulary(resolve(str(folder)))
+    short = engine(folder, tmp_path / "converted", shortlist=True)
+    assert short.shortlist is None and "+shortlist" not in short.cache_key()
 
 
 @pytest.mark.model

@@ -41,7 +41,8 @@ from wirebrief.engines.ct2_convert import (
     safe_name,
     storage_quantization,
 )
-from wirebrief.engines.ct2_shortlist import target_shortlist
+from wirebrief.engines.ct2_scoring import Scoring
+from wirebrief.engines.ct2_shortlist import has_target_vocabulary, keyed_precision, target_shortlist
 from wirebrief.engines.files import ModelFiles, _OutOfMemory
 from wirebrief.errors import GenerationError, ModelError, UsageError
 from wirebrief.models import ModelRef
@@ -138,7 +139,7 @@ def resolve_compute_type(requested: str, device: str, model_type: str | None = N
     return requested
 
 
-class CTranslate2Engine(Converting, ModelFiles):
+class CTranslate2Engine(Converting, Scoring, ModelFiles):
     """A seq2seq model (Marian, T5, ...) converted to and run by CTranslate2."""
 
     engine_name = CTRANSLATE2_NAME
@@ -170,8 +171,8 @@ class CTranslate2Engine(Converting, ModelFiles):
         # so a run whose every text is answered from the cache never pays for them.
         self._read_files()
         self._generation_config = self._load_generation_config()
-        # Known from the tokenizer alone, so the cache key is known before any conversion.
-        self.shortlist = target_shortlist(self._tokenizer) if shortlist else None
+        # Decided from the model's files, so the cache key is known before any conversion.
+        self.shortlist = target_shortlist(self._tokenizer) if shortlist and has_target_vocabulary(ref) else None
         self.compute_type = resolve_compute_type(
             compute_type, self.device, getattr(self._config, "model_type", None)
         )
@@ -215,7 +216,7 @@ class CTranslate2Engine(Converting, ModelFiles):
     def cache_key(self) -> str:
         """What this engine computes, for caches: engine, compute type (and shortlist, which
         changes outputs) and the exact model."""
-        return self._key("ctranslate2", self.compute_type + ("+shortlist" if self.shortlist else ""))
+        return self._key("ctranslate2", keyed_precision(self.compute_type, self.shortlist is not None))
 
     def _description(self) -> dict[str, Any]:
         return {
@@ -337,7 +338,15 @@ class CTranslate2Engine(Converting, ModelFiles):
     def _cap_ratio(self, params: GenerationParams) -> float:
         """Greedy decoding stops each row at its own cap (a step callback), so one batch may mix
         any caps: batches grow and CTranslate2 drops rows from the batch as they end. Beam
-        search has no such callback; its batches keep one cap each."""
+        search has no such callback; its batches keep one cap each.
+
+        A shared cap does not give the same beams even for rows that end well before their own
+        limit: a row stops when its top beam ends, which may be a step after its limit while
+        the hypothesis it returns ended earlier, and at its limit the capped call would have
+        ranked the unfinished beams too. Measured on the tiny Marian model with an EOS bias
+        (2 beams, the example's 35 sentences, one call at the largest cap): 8 rows ended
+        before their own limit, 3 of them differently from one call per cap. The result does
+        not tell where a row stopped, so such rows cannot be picked out and kept."""
         return 0.0 if params.num_beams == 1 else 1.0
 
     def _padding(self) -> Callable[[int], int]:

@@ -19,11 +19,38 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from wirebrief.models import ModelRef
+
 #: The file CTranslate2 reads a vocabulary map from inside a converted model folder (the
 #: converter's `vmap=` copies its argument to this name).
 VMAP_FILE = "vmap.txt"
-#: A shortlist is worth its approximation only if it leaves out a real part of the vocabulary.
-_MIN_SAVING = 0.1
+#: Marian's SentencePiece models, one per side (MarianTokenizer's file names).
+_SOURCE_SPM, _TARGET_SPM = "source.spm", "target.spm"
+
+
+def has_target_vocabulary(ref: ModelRef) -> bool:
+    """Whether the model has a target SentencePiece model of its own beside the source one,
+    from its files alone (no tokenizer, no weights): what decides whether a shortlist is
+    used, and so its cache key, before anything loads. `engines.known_cache_key` asks the same.
+    """
+    if ref.is_local:
+        source, target = Path(ref.location) / _SOURCE_SPM, Path(ref.location) / _TARGET_SPM
+    else:
+        from huggingface_hub import try_to_load_from_cache
+
+        found = [try_to_load_from_cache(ref.location, name) for name in (_SOURCE_SPM, _TARGET_SPM)]
+        if not all(isinstance(path, str) for path in found):
+            return False
+        source, target = (Path(path) for path in found)
+    try:
+        return source.is_file() and target.is_file() and source.read_bytes() != target.read_bytes()
+    except OSError:
+        return False
+
+
+def keyed_precision(compute_type: str, shortlisted: bool) -> str:
+    """The precision part of a CTranslate2 engine's cache key: a shortlist changes outputs."""
+    return f"{compute_type}+shortlist" if shortlisted else compute_type
 
 
 def target_shortlist(tokenizer: Any) -> list[str] | None:
@@ -31,9 +58,8 @@ def target_shortlist(tokenizer: Any) -> list[str] | None:
 
     They are the pieces of the target SentencePiece model that are in the shared vocabulary,
     plus the end and unknown tokens. The decoder-start <pad> is left out: the converter drops
-    it from the vocabulary and transformers bans it. None where the tokenizer has no separate
-    target SentencePiece model over a shared vocabulary, or where the list would keep
-    nearly every token (one SentencePiece model for both sides).
+    it from the vocabulary and transformers bans it. None where the tokenizer has no target
+    SentencePiece model over a shared vocabulary.
     """
     target = getattr(tokenizer, "spm_target", None)
     vocabulary = getattr(tokenizer, "encoder", None)
@@ -43,7 +69,7 @@ def target_shortlist(tokenizer: Any) -> list[str] | None:
     specials = {str(token) for token in (tokenizer.eos_token, tokenizer.unk_token) if token is not None}
     pad = None if tokenizer.pad_token is None else str(tokenizer.pad_token)
     kept = [token for token in vocabulary if (token in pieces or token in specials) and token != pad]
-    if not kept or len(kept) > (1 - _MIN_SAVING) * len(vocabulary):
+    if not kept:
         return None
     return sorted(kept, key=vocabulary.__getitem__)
 
