@@ -35,11 +35,27 @@ def test_an_engine_that_cannot_score_says_none_for_each_pair():
         engine.score(["a"], [])
 
 
-def test_a_cache_in_front_of_an_engine_that_cannot_score_stores_nothing(tmp_path):
+def test_a_cache_in_front_of_an_engine_that_cannot_score_says_none_and_counts_no_outputs(tmp_path):
     cache = GenerationCache(tmp_path / "cache.sqlite3")
     engine = CachedEngine(FakeEngine(prompt_prefixes=()), cache)
     assert engine.score(["a"], ["x"]) == [None]
+    assert engine.score(["a"], ["x"]) == [None]
     assert cache.stats()["entries"] == 0
+
+
+def test_an_unscored_pair_is_remembered_so_a_rerun_does_not_ask_again(tmp_path):
+    class Counting(FakeEngine):
+        asked = 0
+
+        def score(self, sources, targets, params=None):
+            Counting.asked += len(sources)
+            return [None if "long" in target else -0.5 for target in targets]
+
+    cache = GenerationCache(tmp_path / "cache.sqlite3")
+    first = CachedEngine(Counting(prompt_prefixes=()), cache).score(["a", "b"], ["long one", "short"])
+    assert first == [None, -0.5] and Counting.asked == 2
+    assert CachedEngine(Counting(prompt_prefixes=()), cache).score(["a", "b"], ["long one", "short"]) == first
+    assert Counting.asked == 2
 
 
 def _torch(tiny_models, test_device, name="translation"):

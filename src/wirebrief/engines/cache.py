@@ -54,12 +54,22 @@ def _score_entry(source: str, target: str) -> str:
     return json.dumps([source, target], ensure_ascii=False)
 
 
-def _read_score(generation: Generation) -> float | None:
+#: How a pair the engine did not score (too long for its decoder) is stored: asked again, it
+#: would not be scored again, and asking would make the engine.
+_UNSCORED = ""
+_MISS = object()
+
+
+def _read_score(generation: Generation) -> float | None | object:
+    """A stored score, None for a pair stored as unscored, or `_MISS` for a row that is not a
+    score (it is asked of the engine again)."""
+    if generation.text == _UNSCORED:
+        return None
     try:
         value = float(generation.text)
     except ValueError:
-        return None
-    return value if value <= 0.0 else None  # a mean log-probability is never above 0
+        return _MISS
+    return value if value <= 0.0 else _MISS  # a mean log-probability is never above 0
 
 
 def _store_about(cache: GenerationCache, key: str, engine: Any) -> dict[str, Any]:
@@ -203,7 +213,7 @@ class CachedEngine(Engine):
         side = _score_params(params)
         entries = [_score_entry(source, target) for source, target in zip(sources, targets)]
         known = {index: _read_score(found) for index, found in self.cache.get_many(f"{key}{_SCORES}", side, entries).items()}
-        results: dict[int, float | None] = {index: value for index, value in known.items() if value is not None}
+        results: dict[int, float | None] = {index: value for index, value in known.items() if value is not _MISS}  # type: ignore[misc]
         missing: dict[str, list[int]] = {}
         for index, entry in enumerate(entries):
             if index not in results:
@@ -214,7 +224,10 @@ class CachedEngine(Engine):
             key = self.cache_key()  # an engine made just now may have corrected the key
             self.cache.put_many(
                 f"{key}{_SCORES}", side,
-                [(entry, Generation(repr(value), 0, 0, False)) for entry, value in zip(missing, scored) if value is not None],
+                [
+                    (entry, Generation(_UNSCORED if value is None else repr(value), 0, 0, False))
+                    for entry, value in zip(missing, scored)
+                ],
             )
             for places, value in zip(missing.values(), scored):
                 for index in places:
