@@ -122,3 +122,27 @@ def test_a_model_that_only_emits_target_pieces_translates_the_same_with_the_shor
     plain = engine(folder, tmp_path / "converted", shortlist=False, compute_type=compute_type)
     short = engine(folder, tmp_path / "converted", shortlist=True, compute_type=compute_type)
     assert short.generate(sentences, params) == plain.generate(sentences, params)
+
+
+@pytest.mark.parametrize("chosen", [True, False])
+def test_the_setting_reaches_the_engine_and_the_known_cache_key(tiny_models, chosen):
+    """`--shortlist` / `shortlist` travels from the settings through the pool to the engine, and
+    the key a cache answers with before any engine exists says the same as the engine's own."""
+    from dataclasses import replace
+
+    from wirebrief.config import resolve_settings
+    from wirebrief.engines import known_cache_key
+    from wirebrief.engines.pool import EnginePool
+
+    settings = replace(
+        resolve_settings({"translation_model": str(tiny_models["translation"]), "engine": "ctranslate2",
+                          "device": "cpu", "use_cache": False}),
+        shortlist=chosen,
+    )
+    assert resolve_settings({}).shortlist is False  # off unless asked for
+    with EnginePool(settings) as pool:
+        made = pool.get("translation")
+        assert made.shortlist is not None if chosen else made.shortlist is None
+        ref = resolve(str(tiny_models["translation"]))
+        assert known_cache_key(ref, "ctranslate2", "cpu", shortlist=chosen) == made.cache_key()
+        assert ("+shortlist" in made.cache_key()) is chosen

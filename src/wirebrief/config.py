@@ -55,7 +55,7 @@ class Settings:
     #: CTranslate2 restricts a Marian (opus-mt) model's output to its target-language pieces
     #: (a vocabulary map), scoring a few thousand tokens a step instead of the whole shared
     #: vocabulary. The engine and its cache key say whether one was used; False: never.
-    shortlist: bool = True
+    shortlist: bool = False
     #: The model that translates back into the source language for `--verify back`; None: the
     #: routing table's model for the reverse pair (opus-mt-en-nl for a Dutch article).
     reverse_model: str | None = None

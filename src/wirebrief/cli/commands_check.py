@@ -29,7 +29,7 @@ def _refuse_model_options_without_score(flags: dict[str, Any]) -> None:
         raise UsageError(f"{named}: the model options of check go with --score", hint="add --score, or leave them out")
 
 
-def _with_confidence(result, settings):
+def _with_confidence(result, settings, source_lang: str, target_lang: str):
     """`result` with a low_confidence warning on each aligned pair the translation model
     itself was least sure of (its score by forced decoding; see check.confidence)."""
     from dataclasses import replace
@@ -41,7 +41,8 @@ def _with_confidence(result, settings):
     scored = [pair for pair in result.pairs if pair.source and pair.target]  # omissions and additions have no pair
     places = [Where(pair.paragraph, pair.sentences[0] if pair.sentences else None, pair.source, pair.target)
               for pair in scored]
-    scores = score_pairs([pair.source for pair in scored], [pair.target for pair in scored], settings)
+    scores = score_pairs([pair.source for pair in scored], [pair.target for pair in scored], settings,
+                         source_lang=source_lang, target_lang=target_lang)
     return replace(result, findings=result.findings + tuple(confidence_findings(places, scores)))
 
 
@@ -78,7 +79,7 @@ def check(source: str, translation: str, glossary: str | None, source_lang: str,
     result = check_texts(source_text, translation_text, glossary=terms, source_lang=source_lang, target_lang=target_lang)
     if score:
         quiet_libraries(debug_on(click.get_current_context()))
-        result = _with_confidence(result, settings)
+        result = _with_confidence(result, settings, source_lang, target_lang)
     view = CheckView(result)
     show(view, output_format)
     if not quiet and output_format != "rich":

@@ -34,6 +34,8 @@ def _model_option_list() -> list[tuple[str, Callable]]:
         ("cache", click.option("--cache", type=click.Path(dir_okay=False, path_type=str), metavar="FILE", help="The translation cache file (default: in the user cache folder).")),
         ("no_cache", click.option("--no-cache", is_flag=True, default=None, help="Neither read nor write the translation cache.")),
         ("threads", click.option("--threads", type=click.IntRange(*LIMITS["threads"]), help="CPU threads the models compute with (default: the CPUs this process may use) [env WIREBRIEF_THREADS].")),
+        ("shortlist", click.option("--shortlist/--no-shortlist", default=None, help="CTranslate2: restrict an opus-mt model's output to its target-language vocabulary (faster; off by default) [env WIREBRIEF_SHORTLIST].")),
+        ("reverse_model", click.option("--reverse-model", metavar="NAME|PATH", help="The model that translates back for --verify back (default: the reverse pair's opus-mt model) [env WIREBRIEF_REVERSE_MODEL].")),
         ("retries", click.option("--retries", type=click.IntRange(*LIMITS["retries"]), help="Rounds of cutting and retrying a translation that hits its length cap (default 2).")),
         ("glossary", click.option("--glossary", type=click.Path(dir_okay=False, path_type=str), metavar="FILE", help="Terms that must be translated a given way (TSV or TOML), checked on every sentence.")),
     ]
@@ -48,7 +50,7 @@ def model_options(command: Callable) -> Callable:
 
 #: What `check --score` needs of the model options: the translation model and how it runs
 #: (no summary model or prompts, no cache: scores are not cached; check has its own glossary).
-_SCORING = ("translation_model", "device", "batch_size", "max_batch_tokens", "offline", "engine", "threads")
+_SCORING = ("translation_model", "device", "batch_size", "max_batch_tokens", "offline", "engine", "threads", "shortlist")
 
 
 def scoring_model_options(command: Callable) -> Callable:

@@ -60,7 +60,7 @@ def choose_engine(engine: str, device: str) -> str:
     return "torch"
 
 
-def known_cache_key(ref: ModelRef, engine: str, device: str) -> str | None:
+def known_cache_key(ref: ModelRef, engine: str, device: str, *, shortlist: bool = False) -> str | None:
     """The `cache_key()` the engine `make_engine` would make will have, where that is certain
     without making it (on a CPU); None otherwise. Lets a cache answer before any engine exists.
     """
@@ -69,7 +69,10 @@ def known_cache_key(ref: ModelRef, engine: str, device: str) -> str | None:
         from wirebrief.engines.ct2 import resolve_device as ct2_device
 
         if ct2_device(device) == "cpu":
-            return engine_key("ctranslate2", "int8", ref)  # what compute type "auto" is on a CPU
+            from wirebrief.engines.ct2_shortlist import has_target_vocabulary, keyed_precision
+
+            # int8: what compute type "auto" is on a CPU.
+            return engine_key("ctranslate2", keyed_precision("int8", shortlist and has_target_vocabulary(ref)), ref)
         return None
     if device == "cpu":
         return engine_key("transformers", "float32", ref)
@@ -87,6 +90,7 @@ def make_engine(
     max_batch_tokens: int | None = None,
     batch_size: int | None = None,
     threads: int | None = None,
+    shortlist: bool = False,
 ) -> Engine:
     """A new engine of the kind `engine` stands for on `device` (see `choose_engine`).
 
@@ -94,7 +98,6 @@ def make_engine(
     engine is its owner's business (`pool.EnginePool`): nothing here is shared.
     """
     kind = choose_engine(engine, device)
-    base._LOADED[(kind, ref.location)] = role
     if kind == "ctranslate2":
         if device == "mps":
             raise UsageError("CTranslate2 does not run on Apple GPUs", hint="use --engine torch or --device cpu")
@@ -102,7 +105,7 @@ def make_engine(
 
         return CTranslate2Engine(
             ref, role=role, device=device, compute_type=dtype, offline=offline,
-            max_batch_tokens=max_batch_tokens, batch_size=batch_size, threads=threads,
+            max_batch_tokens=max_batch_tokens, batch_size=batch_size, threads=threads, shortlist=shortlist,
         )
     from wirebrief.engines.torch import HuggingFaceEngine
 

@@ -143,24 +143,3 @@ def first_line(error: BaseException) -> str:
     """An error's message as one line, for messages that must stay one line."""
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__
-
-
-
-
-#: Temporary, for tests/test_batch.py's check that a cached rerun makes no engine: the factory
-#: notes the kind and model of each engine it makes (never the engine). Remove once that test
-#: watches `engines.make_engine` instead.
-_LOADED: dict[tuple[str, str], str] = {}
-
-#: Names that moved out of this module, for callers not yet updated (wirebrief/__init__.py's
-#: HuggingFaceEngine). Temporary: remove once it imports from engines.torch, since this
-#: reaches up into the package.
-_MOVED = {"HuggingFaceEngine": "wirebrief.engines.torch"}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _MOVED:
-        import importlib
-
-        return getattr(importlib.import_module(_MOVED[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -151,13 +151,13 @@ class EnginePool:
             return make_engine(
                 ref, role=ROLE_NAMES[role], engine=settings.engine, device=settings.device,
                 offline=settings.offline, max_batch_tokens=settings.max_batch_tokens,
-                batch_size=settings.batch_size, threads=settings.threads,
+                batch_size=settings.batch_size, threads=settings.threads, shortlist=settings.shortlist,
             )
 
         if not settings.use_cache:
             return make()
         cache = self.cache()
         # Where the engine's identity is known up front, it is made only if the cache cannot answer.
-        key = known_cache_key(ref, settings.engine, settings.device) if ref.is_local or is_present(ref) else None
+        key = known_cache_key(ref, settings.engine, settings.device, shortlist=settings.shortlist) if ref.is_local or is_present(ref) else None
         inner = DeferredEngine(key, ref.location, make, cache) if key else make()
         return CachedEngine(inner, cache)
