@@ -17,7 +17,6 @@ here only inside functions: torch, transformers and ctranslate2 load when an eng
 from __future__ import annotations
 
 from wirebrief.config import ENGINES
-from wirebrief.engines import base
 from wirebrief.engines.base import Engine, engine_key
 from wirebrief.errors import UsageError
 from wirebrief.models import ModelRef
