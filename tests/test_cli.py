@@ -410,7 +410,8 @@ def test_check_score_warns_on_the_pair_the_model_was_least_sure_of(runner, pair,
 
     asked = []
 
-    def score_pairs(sources, translations, settings):
+    def score_pairs(sources, translations, settings, *, source_lang, target_lang):
+        assert (source_lang, target_lang) == ("nl", "en")  # the pair's codes, for routed and NLLB models
         asked.append((list(sources), list(translations), settings))
         return [-0.3, -4.0][: len(sources)]  # the second far below any article's usual
 
@@ -650,7 +651,7 @@ def test_batch_bar_and_closing_table_give_the_same_throughput():
 
 _EMIT = (
     "import logging\n"
-    "from wirebrief.render.streams import quiet_libraries\n"
+    "from wirebrief.cli.streams import quiet_libraries\n"
     "quiet_libraries(debug={debug})\n"
     "from huggingface_hub.utils import logging as hub_logging\n"
     "hub_logging.get_logger('huggingface_hub.utils._http').warning('Retrying in 1s [Retry 1/5].')\n"

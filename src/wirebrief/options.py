@@ -19,6 +19,12 @@ INPUT_FORMATS = ("auto", "text", "html", "markdown", "docx")
 FAIL_ON = ("error", "warning", "never")
 BATCH_FORMATS = ("json", "markdown", "html", "jsonl")
 VERIFY = ("none", "back")
+#: How a brief is written (brief, translate, summarise).
+FORMATS = ("rich", "json", "markdown", "text", "html")
+#: The formats of the other commands' views (render.views): a plan, a detection, a check ...
+VIEW_FORMATS = ("rich", "json", "text")
+#: How the Rich view lists findings: the overview, or every one.
+FINDINGS_VIEWS = ("summary", "all")
 
 
 def _not_in_key(default: Any) -> Any:

@@ -16,7 +16,7 @@ from wirebrief.cli.commands_brief import brief, summarise, translate
 from wirebrief.cli.commands_check import check, detect
 from wirebrief.cli.commands_tools import cache, models, prompts
 from wirebrief.cli.group import Group, debug_option
-from wirebrief.render.streams import hold_closed_streams
+from wirebrief.cli.streams import hold_closed_streams
 
 __all__ = ["cli", "main"]
 

@@ -24,8 +24,8 @@ from wirebrief.cli.options import (
     tiers_option,
     verify_option,
 )
+from wirebrief.cli.streams import quiet_libraries, silence_stdout, stderr_console
 from wirebrief.options import BATCH_FORMATS, Options
-from wirebrief.render.streams import quiet_libraries, silence_stdout, stderr_console
 
 
 def batch_summary(report, console, quiet: bool) -> None:

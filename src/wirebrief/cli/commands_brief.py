@@ -23,8 +23,7 @@ from wirebrief.cli.options import (
     verify_option,
 )
 from wirebrief.cli.output import emit, exit_on_findings, run_with_progress, show
-from wirebrief.options import Options
-from wirebrief.render import FORMATS
+from wirebrief.options import FORMATS, Options
 
 
 @click.command()

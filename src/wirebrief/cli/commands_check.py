@@ -16,8 +16,8 @@ from wirebrief.cli.options import (
     target_option,
 )
 from wirebrief.cli.output import exit_on_findings, show
+from wirebrief.cli.streams import quiet_libraries
 from wirebrief.options import FAIL_ON
-from wirebrief.render.streams import quiet_libraries
 
 
 def _refuse_model_options_without_score(flags: dict[str, Any]) -> None:

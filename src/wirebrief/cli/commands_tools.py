@@ -7,7 +7,7 @@ import click
 from wirebrief.cli.group import Group, debug_option
 from wirebrief.cli.options import format_option, settings_from, target_option, tiers_option
 from wirebrief.cli.output import show
-from wirebrief.render.streams import out
+from wirebrief.cli.streams import out
 
 
 @click.group(cls=Group)

@@ -13,8 +13,7 @@ from typing import Any
 import click
 
 from wirebrief.config import DEVICES, ENGINES, LIMITS
-from wirebrief.options import FAIL_ON, INPUT_FORMATS, VERIFY
-from wirebrief.render import FINDINGS_VIEWS, VIEW_FORMATS
+from wirebrief.options import FAIL_ON, FINDINGS_VIEWS, INPUT_FORMATS, VERIFY, VIEW_FORMATS
 
 _TRANSLATION_MODEL_HELP = "Translation model: hub id, alias or local folder [env WIREBRIEF_TRANSLATION_MODEL]."
 

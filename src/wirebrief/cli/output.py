@@ -9,8 +9,8 @@ from typing import Any
 import click
 
 from wirebrief.cli.group import debug_on
+from wirebrief.cli.streams import out, print_rich, quiet_libraries, stderr_console
 from wirebrief.options import Options
-from wirebrief.render.streams import out, print_rich, quiet_libraries, stderr_console
 
 
 def show(view: Any, output_format: str) -> None:

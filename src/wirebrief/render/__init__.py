@@ -16,11 +16,11 @@ if TYPE_CHECKING:  # rich is imported by the functions that draw, not by `--help
     from wirebrief.pipeline import Brief
     from wirebrief.summaries import Tier
 
-FORMATS = ("rich", "json", "markdown", "text", "html")
-#: The formats of the other commands' views (render.views): a plan, a detection, a check ...
-VIEW_FORMATS = ("rich", "json", "text")
-#: How the Rich view lists findings: the overview, or every one.
-FINDINGS_VIEWS = ("summary", "all")
+# The format lists live in options.py, so the CLI can name them without importing the views.
+from wirebrief.options import FINDINGS_VIEWS as FINDINGS_VIEWS  # noqa: E402
+from wirebrief.options import FORMATS as FORMATS  # noqa: E402
+from wirebrief.options import VIEW_FORMATS as VIEW_FORMATS  # noqa: E402
+
 #: Distinct findings the overview shows before pointing at the full list.
 TOP_FINDINGS = 5
 SEVERITY_RANK = {"error": 0, "warning": 1}
