@@ -1542,6 +1542,17 @@ def print_extras(help_times: dict[str, float] | None, cache: dict[str, Any] | No
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    given = list(sys.argv[1:] if argv is None else argv)
+    if "--ray" in given:
+        # The cluster comparison has its own figures (the same feed through `wirebrief batch` and
+        # `--ray local`, Ray's start-up apart): scripts/bench_ray.py, given the other arguments.
+        given.remove("--ray")
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import bench_ray
+
+        sys.argv = [str(Path(bench_ray.__file__)), *given]
+        bench_ray.main()
+        return 0
     args = parse_args(argv)
     # Every process started from here on inherits this environment.
     os.environ.update(child_env(args.work_dir, args.threads))
