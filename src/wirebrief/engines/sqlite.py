@@ -30,9 +30,6 @@ CREATE TABLE IF NOT EXISTS generations (
 _SIDE_FILES = ("-wal", "-shm", "-journal")
 #: The columns of wirebrief's one table: a file with any other table is another program's.
 _COLUMNS = {"key", "engine", "params", "source", "output", "input_tokens", "output_tokens", "hit_limit", "created"}
-#: Entries kept beside an engine's outputs, under its key with this suffix: its token counts
-#: and its description (see DeferredEngine).
-_TOKENS, _ABOUT = "#tokens", "#about"
 
 
 def _quoted(name: str) -> str:
