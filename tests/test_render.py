@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -277,6 +278,10 @@ def test_rich_overview_collapses_repeats_into_one_row_with_a_count(brief):
     assert "×5" in output
     assert "Checks: 6 findings (5 errors, 1 warning)" in output
     assert "Hegseth is not in the translation" in output
+    # The counts by kind and severity: a row per kind, errors then warnings, most errors first.
+    assert re.search(r"Kind\s+Errors\s+Warnings", output)
+    rows = re.findall(r"^│\s+(\w+)\s+(\d+)\s+(\d+)\s+│$", output, flags=re.MULTILINE)
+    assert rows == [("number_missing", "5", "0"), ("name_missing", "0", "1")]
 
 
 def test_rich_overview_shows_the_most_serious_first_and_points_at_the_rest(brief):
