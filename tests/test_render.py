@@ -284,6 +284,20 @@ def test_rich_overview_collapses_repeats_into_one_row_with_a_count(brief):
     assert rows == [("number_missing", "5", "0"), ("name_missing", "0", "1")]
 
 
+def test_markdown_and_json_list_every_repeat(brief):
+    """Only the Rich overview collapses repeats: the files list each finding where it is."""
+    repeated = _repeated(brief)
+    markdown = to_markdown(repeated)
+    assert markdown.count("`3` is not in the translation") == 5
+    assert markdown.count("Hegseth is not in the translation") == 1
+    assert "×" not in markdown
+    findings = json.loads(to_json(repeated))["findings"]
+    assert len(findings) == len(repeated.findings) == 6
+    assert [(f["kind"], f["paragraph"], f["sentence"]) for f in findings] == [
+        (f.kind, f.paragraph, f.sentence) for f in repeated.findings
+    ]
+
+
 def test_rich_overview_shows_the_most_serious_first_and_points_at_the_rest(brief):
     from wirebrief.check import Finding
     from wirebrief.render import TOP_FINDINGS
