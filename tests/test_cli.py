@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -308,6 +309,25 @@ def test_prompts_list_and_show(runner):
     assert shown.exit_code == 0 and "$text" in shown.stdout
     missing = invoke(runner, "prompts", "show", "nope")
     assert missing.exit_code == 2 and "no prompt named" in missing.stderr
+
+
+@pytest.mark.parametrize("output_format", ["text", "rich"])
+def test_cache_stats_show_a_missing_value_as_a_dash_not_none(runner, tmp_path, output_format):
+    missing = tmp_path / "missing.sqlite"  # no entries, so no oldest or newest
+    unusable = tmp_path / "broken.sqlite"
+    unusable.write_text("not a database", encoding="utf-8")  # its entries cannot be counted
+    for path, blanks in ((missing, ("oldest", "newest")), (unusable, ("entries", "oldest", "newest"))):
+        result = invoke(runner, "cache", "stats", "--cache", str(path), "--format", output_format)
+        assert result.exit_code == 0, result.stderr
+        assert "None" not in result.stdout
+        if output_format == "text":
+            rows = dict(line.split("\t", 1) for line in result.stdout.splitlines())
+            assert all(rows[key] == "-" for key in blanks), rows
+        else:
+            assert all(re.search(rf"\b{key}[ │|]+- +[│|]", result.stdout) for key in blanks), result.stdout
+    assert not missing.exists()
+    # JSON keeps its nulls for programs.
+    assert json.loads(invoke(runner, "cache", "stats", "--cache", str(missing), "--format", "json").stdout)["oldest"] is None
 
 
 # --------------------------------------------------------------------------------------------

@@ -244,7 +244,10 @@ class CacheView:
     stats: dict[str, Any]
 
     def _split(self) -> tuple[list[tuple[str, str]], dict[str, Any]]:
-        lines = [(key, str(value)) for key, value in self.stats.items() if not isinstance(value, dict)]
+        # A value the cache cannot give (no entries to date, or an unusable file's count) is
+        # "-", as elsewhere in the views, never Python's None; JSON keeps its null.
+        lines = [(key, "-" if value is None else str(value))
+                 for key, value in self.stats.items() if not isinstance(value, dict)]
         per_engine = next((value for value in self.stats.values() if isinstance(value, dict)), {})
         return lines, per_engine
 
