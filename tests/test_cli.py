@@ -95,6 +95,8 @@ def test_brief_json_has_one_paragraph_per_block(runner, article, model_flags):
         ("text", ["HEADLINE", "LEDE", "SUMMARY", "KEY POINTS", "TRANSLATION"]),
         ("markdown", ["# ", "## Lede", "## Summary", "## Key points", "## Translation"]),
         ("rich", ["Headline", "Lede", "Summary", "Key points", "Translation", "2025-02-19"]),
+        ("html", ["<!doctype html>\n", "<h1>", "<h2>Lede</h2>", "<h2>Key points</h2>", '<section id="checks">',
+                  '<section id="translation">', "2025-02-19"]),
     ],
 )
 def test_brief_formats(runner, article, model_flags, output_format, expected):
@@ -102,8 +104,28 @@ def test_brief_formats(runner, article, model_flags, output_format, expected):
     assert result.exit_code == 0, result.stderr
     for text in expected:
         assert text in result.stdout
-    if output_format == "text":
+    if output_format in ("text", "html"):
         assert "\x1b[" not in result.stdout
+    if output_format == "html":
+        assert result.stdout.startswith("<!doctype html>") and result.stdout.rstrip().endswith("</html>")
+
+
+@pytest.mark.model
+def test_batch_html_writes_a_page_per_article_and_an_index_linking_them(runner, tmp_path, model_flags):
+    feed = tmp_path / "feed"
+    (feed / "sub").mkdir(parents=True)
+    (feed / "a.txt").write_text(SHORT_ARTICLE, encoding="utf-8")
+    (feed / "sub" / "b c.txt").write_text(SHORT_ARTICLE.replace("Brussel", "Den Haag"), encoding="utf-8")
+    out = tmp_path / "out"
+    result = invoke(runner, "batch", str(feed), "--out", str(out), "--format", "html", "--tiers", "headline",
+                    "--no-cache", "--offline", *model_flags)
+    assert result.exit_code == 0, result.stderr
+    pages = sorted(path.relative_to(out).as_posix() for path in out.rglob("*.html"))
+    assert pages == ["a.txt.html", "index.html", "sub/b c.txt.html"]
+    for page in pages:
+        assert (out / page).read_text(encoding="utf-8").startswith("<!doctype html>")
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert re.findall(r'<a href="([^"]+)"', index) == ["a.txt.html", "sub/b%20c.txt.html"]
 
 
 @pytest.mark.model
