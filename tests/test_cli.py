@@ -657,15 +657,26 @@ def test_the_spinner_counts_in_plain_words():
 
     from wirebrief.render.progress import RichProgress
 
-    console = Console(file=io.StringIO(), force_terminal=True, width=120)
-    progress = RichProgress(console)
+    progress = RichProgress(Console(file=io.StringIO(), force_terminal=True, width=120))
+
+    def shown() -> str:
+        """The spinner's line as a terminal shows it, as plain text."""
+        screen = Console(file=io.StringIO(), width=120, color_system=None)
+        screen.print(progress._progress.make_tasks_table(progress._progress.tasks))
+        return screen.file.getvalue()
+
+    assert "Reading the article" in shown()
     progress.stage("Translating: 35 sentences (nl → en)")
-    assert "texts" not in console.render_str("").plain
-    line = " ".join(str(cell) for cell in progress._progress.make_tasks_table(progress._progress.tasks).columns[2]._cells)
-    assert line.strip() == ""  # nothing counted yet: no "0 texts"
+    line = shown()
+    assert "Translating: 35 sentences (nl → en)" in line
+    assert "texts" not in line and "model outputs" not in line  # nothing counted yet: no "0 texts"
     progress.advance(12)
-    line = " ".join(str(cell) for cell in progress._progress.make_tasks_table(progress._progress.tasks).columns[2]._cells)
-    assert "12 model outputs" in line
+    line = shown()
+    assert "Translating: 35 sentences (nl → en)" in line and "12 model outputs" in line and "texts" not in line
+    progress.advance(1_300)
+    assert "1,312 model outputs" in shown()
+    progress.stage("Summarising: headline")  # a new stage counts afresh
+    assert "model outputs" not in shown() and "Summarising: headline" in shown()
 
 
 def test_batch_bar_and_closing_table_give_the_same_throughput():
