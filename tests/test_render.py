@@ -373,6 +373,23 @@ def test_header_names_engine_precision_and_time_split(brief):
     assert "None" not in output
 
 
+
+def test_the_time_split_shows_scoring_and_back_translation_where_they_took_time(brief):
+    from wirebrief.render import time_split
+
+    timings = {"load_seconds": 2.5, "translate_seconds": 6.25, "score_seconds": 0.8, "back_translate_seconds": 4.0,
+               "summarise_seconds": 3.0, "total_seconds": 16.8}
+    split = "16.8 s (load 2.5 s, translate 6.2 s, score 0.8 s, back-translate 4.0 s, summarise 3.0 s)"
+    assert time_split(timings) == split
+    timed = replace(brief, provenance={**brief.provenance, "timings": timings})
+    console = Console(file=io.StringIO(), width=200)  # the split on one line
+    console.print(*to_rich(timed))
+    assert split in console.file.getvalue() and f"- **Time:** {split}" in to_markdown(timed)
+    # Scores from the cache (or an engine that cannot score) took no time: not worth a part.
+    unscored = {**timings, "score_seconds": 0.0}
+    del unscored["back_translate_seconds"]
+    assert time_split(unscored) == "16.8 s (load 2.5 s, translate 6.2 s, summarise 3.0 s)"
+
 def test_back_translation_and_confidence_kinds_rank_after_the_forward_ones():
     from wirebrief.check.back import BACK_KINDS
     from wirebrief.render import KIND_RANK, plural

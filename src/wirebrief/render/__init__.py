@@ -77,16 +77,26 @@ def _models(brief: Brief) -> list[tuple[str, str]]:
     return rows
 
 
+#: The parts of a brief's time in the order they run: (label, key in its timings, shown at
+#: 0 s). Every translation is timed for scoring too, which takes no time where the scores came
+#: from the cache or the engine cannot score: "score 0.0 s" would only be noise.
+TIME_PARTS = (
+    ("load", "load_seconds", True), ("translate", "translate_seconds", True), ("score", "score_seconds", False),
+    ("back-translate", "back_translate_seconds", True), ("summarise", "summarise_seconds", True),
+    ("translate tiers", "tiers_translate_seconds", True),
+)
+
+
 def time_split(timings: dict) -> str | None:
-    """'36.1 s (load 25.7 s, translate 6.3 s, summarise 3.1 s)', from a brief's timings."""
+    """'36.1 s (load 25.7 s, translate 6.3 s, score 1.0 s, summarise 3.1 s)', from a brief's
+    timings; every view's header shows this one."""
     total = timings.get("total_seconds")
     if total is None:
         return None
     parts = [
         f"{label} {timings[key]:.1f} s"
-        for label, key in (("load", "load_seconds"), ("translate", "translate_seconds"),
-                           ("summarise", "summarise_seconds"), ("translate tiers", "tiers_translate_seconds"))
-        if timings.get(key) is not None
+        for label, key, at_zero in TIME_PARTS
+        if timings.get(key) is not None and (at_zero or timings[key] > 0)
     ]
     return f"{total:.1f} s" + (f" ({', '.join(parts)})" if parts else "")
 
