@@ -349,7 +349,8 @@ def test_cache_stats_show_a_missing_value_as_a_dash_not_none(runner, tmp_path, o
             assert all(re.search(rf"\b{key}[ │|]+- +[│|]", result.stdout) for key in blanks), result.stdout
     assert not missing.exists()
     # JSON keeps its nulls for programs.
-    assert json.loads(invoke(runner, "cache", "stats", "--cache", str(missing), "--format", "json").stdout)["oldest"] is None
+    as_json = invoke(runner, "cache", "stats", "--cache", str(missing), "--format", "json").stdout
+    assert json.loads(as_json)["oldest"] is None
 
 
 # --------------------------------------------------------------------------------------------
@@ -672,7 +673,8 @@ def test_the_spinner_counts_in_plain_words():
     assert "texts" not in line and "model outputs" not in line  # nothing counted yet: no "0 texts"
     progress.advance(12)
     line = shown()
-    assert "Translating: 35 sentences (nl → en)" in line and "12 model outputs" in line and "texts" not in line
+    assert "Translating: 35 sentences (nl → en)" in line
+    assert "12 model outputs" in line and "texts" not in line
     progress.advance(1_300)
     assert "1,312 model outputs" in shown()
     progress.stage("Summarising: headline")  # a new stage counts afresh

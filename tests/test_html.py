@@ -277,8 +277,8 @@ def test_the_header_names_engine_precision_and_time_split(troubled):
 
 
 def test_the_header_s_time_split_shows_scoring(troubled):
-    timings = {"load_seconds": 2.04, "translate_seconds": 8.0, "score_seconds": 1.25, "summarise_seconds": 3.26,
-               "total_seconds": 14.6}
+    timings = {"load_seconds": 2.04, "translate_seconds": 8.0, "score_seconds": 1.25,
+               "summarise_seconds": 3.26, "total_seconds": 14.6}
     page = Page(to_html(replace(troubled, provenance={**troubled.provenance, "timings": timings})))
     assert "14.6 s (load 2.0 s, translate 8.0 s, score 1.2 s, summarise 3.3 s)" in page.text
 

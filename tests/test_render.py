@@ -377,8 +377,8 @@ def test_header_names_engine_precision_and_time_split(brief):
 def test_the_time_split_shows_scoring_and_back_translation_where_they_took_time(brief):
     from wirebrief.render import time_split
 
-    timings = {"load_seconds": 2.5, "translate_seconds": 6.25, "score_seconds": 0.8, "back_translate_seconds": 4.0,
-               "summarise_seconds": 3.0, "total_seconds": 16.8}
+    timings = {"load_seconds": 2.5, "translate_seconds": 6.25, "score_seconds": 0.8,
+               "back_translate_seconds": 4.0, "summarise_seconds": 3.0, "total_seconds": 16.8}
     split = "16.8 s (load 2.5 s, translate 6.2 s, score 0.8 s, back-translate 4.0 s, summarise 3.0 s)"
     assert time_split(timings) == split
     timed = replace(brief, provenance={**brief.provenance, "timings": timings})

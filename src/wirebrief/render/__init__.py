@@ -81,9 +81,9 @@ def _models(brief: Brief) -> list[tuple[str, str]]:
 #: 0 s). Every translation is timed for scoring too, which takes no time where the scores came
 #: from the cache or the engine cannot score: "score 0.0 s" would only be noise.
 TIME_PARTS = (
-    ("load", "load_seconds", True), ("translate", "translate_seconds", True), ("score", "score_seconds", False),
-    ("back-translate", "back_translate_seconds", True), ("summarise", "summarise_seconds", True),
-    ("translate tiers", "tiers_translate_seconds", True),
+    ("load", "load_seconds", True), ("translate", "translate_seconds", True),
+    ("score", "score_seconds", False), ("back-translate", "back_translate_seconds", True),
+    ("summarise", "summarise_seconds", True), ("translate tiers", "tiers_translate_seconds", True),
 )
 
 
