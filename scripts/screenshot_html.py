@@ -3,19 +3,23 @@ screenshots of the page in headless Chromium at a desktop and a phone width.
 
     python scripts/screenshot_html.py OUT_DIR [--models .tiny-models] [--article FILE] [--full-page]
 
-writes ``OUT_DIR/brief.html`` and, for a desktop and a phone width, the first screen
-(``brief-desktop.png``, ``brief-phone.png``) and the translation's (``brief-desktop-translation.png``,
-``brief-phone-translation.png``); ``--full-page`` takes each whole page instead.
-The models folder is the one ``scripts/make_tiny_models.py`` writes (built into a temporary
-folder when it is missing). The browser is Debian's ``chromium`` package driven by Playwright
-for Python; ``playwright install`` is never needed (``CHROMIUM_PATH`` names another Chromium
-binary). tests/test_browser.py launches Chromium through `launch` below, so the screenshots and
-the tests see the same browser.
+writes ``OUT_DIR/brief.html`` and the screenshots under the names the README uses (``SHOTS``):
+``brief-html.png`` (the first screen on a desktop), ``brief-html-translation.png`` (the
+translation's screen on a desktop) and ``brief-html-phone.png`` (the first screen on a phone),
+so an OUT_DIR of docs/ replaces the README's images. ``--full-page`` takes each whole page
+instead (and no translation's screen). The article and the models show by their paths relative
+to the repository where they are in it, so a page shows no home folder. The models folder is the
+one ``scripts/make_tiny_models.py`` writes (built into a temporary folder when it is missing).
+The browser is Debian's ``chromium`` package driven by Playwright for Python; ``playwright
+install`` is never needed (``CHROMIUM_PATH`` names another Chromium binary).
+tests/test_browser.py launches Chromium through `launch` below, so the screenshots and the tests
+see the same browser.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import os
 import sys
@@ -32,6 +36,13 @@ CHROMIUM_ARGS = [
 ]  # fmt: skip
 #: (name, viewport width, viewport height): a laptop screen and a common phone.
 VIEWPORTS = (("desktop", 1280, 900), ("phone", 390, 844))
+#: (file, viewport, the part of the page the screen starts at: "" for its top), the names the
+#: README's images have in docs/.
+SHOTS = (
+    ("brief-html.png", "desktop", ""),
+    ("brief-html-translation.png", "desktop", "translation"),
+    ("brief-html-phone.png", "phone", ""),
+)
 
 
 def launch(playwright):
@@ -54,51 +65,70 @@ def _tiny_models(folder: Path | None) -> Path:
 
 
 def _shown(path: Path) -> Path:
-    """A path relative to the working folder where it can be, so the page shows no home folder."""
+    """A path inside the repository relative to it, so the page shows no home folder."""
     try:
-        return path.resolve().relative_to(Path.cwd())
+        return path.resolve().relative_to(REPO_ROOT)
     except ValueError:
-        return path
+        return path.resolve()
 
 
 def render_brief(article: Path, models: Path) -> str:
+    import dataclasses
+
     import wirebrief
     from wirebrief.render.html import to_html
 
-    models = _shown(models)
+    article, models = _shown(article), _shown(models)
+    roles = ("translation", "summary")
+    folders = {str((REPO_ROOT / models / role).resolve()): str(models / role) for role in roles}
     settings = wirebrief.Settings(
         translation_model=str(models / "translation"), summary_model=str(models / "summary"),
         device="cpu", num_beams=1, offline=True, engine="torch", use_cache=False,
     )  # fmt: skip
-    return to_html(wirebrief.brief(_shown(article), settings=settings))
+    with contextlib.chdir(REPO_ROOT):  # where the relative paths are
+        brief = wirebrief.brief(article, settings=settings)
+    # An engine names a model folder by its absolute path; the page names it as given here.
+    provenance = {**brief.provenance, "models": {
+        role: {**info, "model": folders.get(str(info.get("model")), info.get("model"))}
+        for role, info in brief.provenance.get("models", {}).items()
+    }}  # fmt: skip
+    return to_html(dataclasses.replace(brief, provenance=provenance))
 
 
 def screenshots(page_file: Path, out_dir: Path, *, full_page: bool = False) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
+    sizes = {name: (width, height) for name, width, height in VIEWPORTS}
     written = []
     with sync_playwright() as playwright:
         browser = launch(playwright)
         try:
-            for name, width, height in VIEWPORTS:
+            for name, viewport, part in SHOTS:
+                if full_page and part:
+                    continue  # the whole page has the translation already
+                width, height = sizes[viewport]
                 page = browser.new_page(viewport={"width": width, "height": height})
-                # The first screen, then (unless the whole page is taken) the translation's.
-                for part in ("",) if full_page else ("", "translation"):
-                    page.goto(page_file.resolve().as_uri() + (f"#{part}" if part else ""))
-                    path = out_dir / ("-".join(filter(None, (page_file.stem, name, part))) + ".png")
-                    page.screenshot(path=str(path), full_page=full_page)
-                    written.append(path)
+                page.goto(page_file.resolve().as_uri() + (f"#{part}" if part else ""))
+                path = out_dir / name
+                page.screenshot(path=str(path), full_page=full_page)
+                written.append(path)
                 page.close()
         finally:
             browser.close()
     return written
 
 
+def description() -> str:
+    """The first paragraph of this module's description, as one line, for `--help`."""
+    return " ".join((__doc__ or "").split("\n\n")[0].split())
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=description())
     parser.add_argument("out_dir", type=Path)
     parser.add_argument("--models", type=Path, default=None, help="tiny models folder (default: build one)")
-    parser.add_argument("--article", type=Path, default=REPO_ROOT / "examples" / "article-nl-2025-02.txt")
+    parser.add_argument("--article", type=Path, default=REPO_ROOT / "examples" / "article-nl-2025-02.txt",
+                        help="the article to brief (default: examples/article-nl-2025-02.txt)")
     parser.add_argument("--full-page", action="store_true", help="the whole page, not the first screen")
     options = parser.parse_args(argv)
     options.out_dir.mkdir(parents=True, exist_ok=True)

@@ -370,3 +370,67 @@ def test_a_batch_index_of_odd_manifest_lines_still_renders():
 def test_an_empty_batch_index_says_so():
     page = Page(batch_index([]))
     assert "0 articles: none" in page.text and len(page.having("tr")) == 1
+
+
+# --------------------------------------------------------------------------------------------
+# scripts/screenshot_html.py, which makes the README's images
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _screenshot_script():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("screenshot_html", ROOT / "scripts" / "screenshot_html.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_screenshot_script_writes_the_images_the_readme_shows():
+    import re
+
+    names = {name for name, _, _ in _screenshot_script().SHOTS}
+    shown = set(re.findall(r"\(docs/([^)\s]+\.png)\)", (ROOT / "README.md").read_text(encoding="utf-8")))
+    assert shown and shown <= names
+    assert names == {path.name for path in (ROOT / "docs").glob("brief-html*.png")}
+
+
+def test_the_screenshot_script_s_help_says_all_it_does():
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "screenshot_html.py"), "--help"],
+        capture_output=True, text=True, check=True, timeout=60,
+    )  # fmt: skip
+    words = " ".join(result.stdout.split())
+    assert "and take screenshots of the page in headless Chromium at a desktop and a phone width." in words
+
+
+def test_the_screenshot_page_names_its_files_relative_to_the_repository(tmp_path, monkeypatch):
+    import wirebrief
+    from wirebrief.models import resolve
+
+    script = _screenshot_script()
+    # A repository holding the models and a copy of the example, as the real one does.
+    monkeypatch.setattr(script, "REPO_ROOT", tmp_path)
+    article = tmp_path / "examples" / EXAMPLE.name
+    models = tmp_path / ".tiny-models"
+    for folder in (article.parent, models / "translation", models / "summary"):
+        folder.mkdir(parents=True)
+    article.write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+
+    def briefed(source, *, settings):
+        """What `wirebrief.brief` gives, with each model named as an engine names it."""
+        assert Path.cwd() == tmp_path and not Path(source).is_absolute()
+        brief = make(load(source))
+        named = {role: {"engine": "torch", "model": resolve(getattr(settings, f"{role}_model")).location,
+                        "device": "cpu", "dtype": "float32"} for role in ("translation", "summary")}
+        return replace(brief, provenance={**brief.provenance, "models": named})
+
+    monkeypatch.setattr(wirebrief, "brief", briefed)
+    page = Page(script.render_brief(article, models))
+    assert "examples/article-nl-2025-02.txt" in page.text
+    assert ".tiny-models/translation via transformers (torch) (cpu, float32)" in page.text
+    assert ".tiny-models/summary via transformers (torch) (cpu, float32)" in page.text
+    assert str(tmp_path) not in page.text
