@@ -256,7 +256,8 @@ def test_a_mixed_batch_with_minimums_above_some_caps_matches_torch(marian, maria
     assert len({params.cap_for(n) for n in marian.count_tokens(texts)}) > 1
     planned: list[list[int]] = []
     calls: list[int] = []
-    real_batch, real = marian._generate_batch, marian._translator
+    marian.load(1)  # the Translator of one call at a time, which greedy decoding uses
+    real_batch, real = marian._submit_batch, marian._translator
 
     def spy_batch(sources, caps, params):
         planned.append(list(caps))
@@ -267,11 +268,11 @@ def test_a_mixed_batch_with_minimums_above_some_caps_matches_torch(marian, maria
             calls.append(options["min_decoding_length"])
             return real.translate_batch(source, **options)
 
-    marian._generate_batch, marian._translator = spy_batch, Spy()
+    marian._submit_batch, marian._translator = spy_batch, Spy()
     try:
         results = marian.generate(texts, params)
     finally:
-        del marian._generate_batch
+        del marian._submit_batch
         marian._translator = real
     marian_torch.batch_size = 1
     try:

@@ -69,6 +69,15 @@ _FLOAT16_UNSAFE = frozenset({"t5", "mt5", "umt5", "longt5"})
 #: hypotheses), 426 with 16; greedy 1,834, 1,743 and 1,783 tok/s with none, 128 and 64 rows.
 CPU_MAX_HYPOTHESES = 128
 
+#: On a CPU, beam-search batches are decoded this many at a time, each on its share of the
+#: threads (CTranslate2's inter_threads), while a greedy call keeps every thread. Beam batches
+#: keep one length cap each (see `CTranslate2Engine._cap_ratio`), so an article gives several
+#: small calls that leave cores idle between their steps. Measured on 2 cores (AMD EPYC,
+#: scripts/bench.py's opus-mt-sized model, 4 beams, the calls of one length cap each):
+#: see the README's performance section. Greedy: two half batches side by side, one thread
+#: each, ran 0.75–0.91x one call on both threads, so greedy stays one call.
+CPU_BEAM_WORKERS = 2
+
 #: Engines holding a loaded CTranslate2 model, released at exit (see `_release_models`).
 _LOADED_ENGINES: weakref.WeakSet[CTranslate2Engine] = weakref.WeakSet()
 
@@ -85,7 +94,7 @@ def _release_models() -> None:
     code, never that abort.
     """
     for engine in list(_LOADED_ENGINES):
-        engine._translator = None
+        engine.close()
 
 
 def precision_name(compute_type: str) -> str:
@@ -183,7 +192,10 @@ class CTranslate2Engine(Converting, Scoring, ModelFiles):
             Path(convert_root) if convert_root is not None else user_cache_dir() / "ctranslate2"
         )
         self.converted_path: Path | None = None
+        # Two Translators of one model, each loaded when first needed (see `_workers`): one
+        # call at a time on every thread, and CPU_BEAM_WORKERS calls side by side.
         self._translator: Any = None
+        self._parallel: Any = None
         # Set by load() from the converted vocabulary: what ends a text and what is never generated.
         self._end_tokens: list[str] = []
         self._suppress: list[list[str]] = []
@@ -234,14 +246,30 @@ class CTranslate2Engine(Converting, Scoring, ModelFiles):
     @property
     def loaded(self) -> bool:
         """Whether the converted weights are in memory (they load on the first generate)."""
-        return self._translator is not None
+        return self._translator is not None or self._parallel is not None
 
     def close(self) -> None:
-        self._translator = None
+        self._translator = self._parallel = None
 
-    def load(self) -> None:
-        """Convert the model if no earlier run did, and load it onto the device."""
-        if self._translator is not None:
+    def _scorer(self) -> Any:
+        """The Translator forced decoding runs on: whichever is loaded, one call at a time first."""
+        return self._translator if self._translator is not None else self._parallel
+
+    def _workers(self, params: GenerationParams) -> int:
+        """Batches decoded side by side for these params: CPU_BEAM_WORKERS for beam search on a
+        CPU with threads for each, else 1 (greedy calls, GPUs)."""
+        if self.device == "cpu" and params.num_beams > 1 and self.threads >= CPU_BEAM_WORKERS:
+            return CPU_BEAM_WORKERS
+        return 1
+
+    def load(self, workers: int | None = None) -> None:
+        """Convert the model if no earlier run did, and load it onto the device: for `workers`
+        batches side by side, each on its share of the threads (None: any layout loaded, else 1)."""
+        if workers is None:
+            if self.loaded:
+                return
+            workers = 1
+        if (self._translator if workers == 1 else self._parallel) is not None:
             return
         ctranslate2 = import_ctranslate2()
         started = time.perf_counter()
@@ -251,23 +279,27 @@ class CTranslate2Engine(Converting, Scoring, ModelFiles):
                 str(path),
                 device=self.device,
                 compute_type=self.compute_type,
-                inter_threads=1,
+                inter_threads=workers,
                 # CTranslate2 sizes itself from every core of the machine (or 4): the setting
-                # says how many this process should use.
-                intra_threads=self.threads,
+                # says how many this process should use, shared among the workers.
+                intra_threads=max(1, self.threads // workers),
             )
         except (RuntimeError, ValueError) as error:
             raise ModelError(
                 f"{self.role} model {self.model} cannot be loaded by CTranslate2 from {path}: "
                 f"{first_line(error)}"
             ) from None
-        vocabulary = _read_vocabulary(path)
-        self._set_decoding_rules(vocabulary)
-        self._vocabulary = vocabulary
-        self._translator = translator
+        if not self.loaded:
+            vocabulary = _read_vocabulary(path)
+            self._set_decoding_rules(vocabulary)
+            self._vocabulary = vocabulary
+        if workers == 1:
+            self._translator = translator
+        else:
+            self._parallel = translator
         _LOADED_ENGINES.add(self)
         self.converted_path = path
-        self.load_seconds = time.perf_counter() - started
+        self.load_seconds = (self.load_seconds or 0.0) + time.perf_counter() - started
 
     def _set_decoding_rules(self, vocabulary: set[str]) -> None:
         """End tokens and banned tokens as transformers' generation config has them.
@@ -313,7 +345,7 @@ class CTranslate2Engine(Converting, Scoring, ModelFiles):
         # the tokenizer adds, which the converted models expect (their configs say not to add
         # one themselves).
         sources = [self._tokens(ids) for ids in encoded]
-        self.load()
+        self.load(self._workers(params))
         for code in (params.source_language, params.target_language):
             if code is not None and code not in self._vocabulary:
                 # CTranslate2 would read it as <unk> and translate into no language at all.
@@ -362,9 +394,17 @@ class CTranslate2Engine(Converting, Scoring, ModelFiles):
             return None
         return [str(self._tokenizer.eos_token)] * ceiling
 
+    def _in_flight(self, params: GenerationParams) -> int:
+        return self._workers(params)
+
     def _generate_batch(
         self, sources: list[list[str]], caps: list[int], params: GenerationParams
     ) -> list[tuple[str, int, bool]]:
+        return self._submit_batch(sources, caps, params)()
+
+    def _submit_batch(
+        self, sources: list[list[str]], caps: list[int], params: GenerationParams
+    ) -> Callable[[], list[tuple[str, int, bool]]]:
         limits = [self._decoding_length(cap) for cap in caps]
         outputs: list[tuple[str, int, bool] | None] = [None] * len(sources)
         # Rows decode in one call per minimum length (almost always a single call); a cap of 1
@@ -375,16 +415,24 @@ class CTranslate2Engine(Converting, Scoring, ModelFiles):
                 outputs[row] = ("", 0, False)
             else:
                 calls.setdefault(min(params.min_new_tokens, limit), []).append(row)
-        for minimum, rows in calls.items():
-            results = self._translate([sources[row] for row in rows], [caps[row] for row in rows], minimum, params)
-            for row, output in zip(rows, results):
-                outputs[row] = output
-        return [output for output in outputs if output is not None]
+        started = [
+            (rows, self._translate([sources[row] for row in rows], [caps[row] for row in rows], minimum, params))
+            for minimum, rows in calls.items()
+        ]
+
+        def collect() -> list[tuple[str, int, bool]]:
+            for rows, results in started:
+                for row, output in zip(rows, results()):
+                    outputs[row] = output
+            return [output for output in outputs if output is not None]
+
+        return collect
 
     def _translate(
         self, sources: list[list[str]], caps: list[int], minimum: int, params: GenerationParams
-    ) -> list[tuple[str, int, bool]]:
-        """One translate_batch call: row i stops at its cap, and decodes at least `minimum` tokens."""
+    ) -> Callable[[], list[tuple[str, int, bool]]]:
+        """Start one translate_batch call (row i stops at its cap, and decodes at least `minimum`
+        tokens) on the translator for these params; what it returns collects the outputs."""
         limits = [self._decoding_length(cap) for cap in caps]
         # The target language code goes first, as transformers' forced_bos_token_id puts it.
         # CTranslate2 counts a prefix in both length limits and returns it in the hypothesis,
@@ -405,8 +453,10 @@ class CTranslate2Engine(Converting, Scoring, ModelFiles):
             def callback(step) -> bool:
                 return step.step + 1 >= ends[step.batch_id]
 
+        asynchronous = self._workers(params) > 1
+        translator = self._parallel if asynchronous else self._translator
         try:
-            results = self._translator.translate_batch(
+            results = translator.translate_batch(
                 sources,
                 target_prefix=[prefix for _ in sources] if prefix else None,
                 beam_size=params.num_beams,
@@ -429,17 +479,35 @@ class CTranslate2Engine(Converting, Scoring, ModelFiles):
                 sampling_topk=1,
                 use_vmap=self.shortlist is not None,
                 callback=callback,
+                # Several workers: the call is queued for the next free one and returns at once.
+                asynchronous=asynchronous,
             )
-        except MemoryError:
-            raise _OutOfMemory() from None
-        except RuntimeError as error:
-            if "out of memory" in str(error).lower():
-                raise _OutOfMemory() from None
-            raise GenerationError(f"generation failed on {self.device}: {first_line(error)}") from None
+        except (MemoryError, RuntimeError) as error:
+            raise self._failure(error) from None
+
+        def collect() -> list[tuple[str, int, bool]]:
+            try:
+                done = [result.result() for result in results] if asynchronous else results
+            except (MemoryError, RuntimeError) as error:
+                raise self._failure(error) from None
+            return self._outputs(done[: len(caps)], caps, limits, prefix)
+
+        return collect
+
+    def _failure(self, error: Exception) -> Exception:
+        """What a failed translate_batch call raises: out of memory halves the batch."""
+        if isinstance(error, MemoryError) or "out of memory" in str(error).lower():
+            return _OutOfMemory()
+        return GenerationError(f"generation failed on {self.device}: {first_line(error)}")
+
+    def _outputs(
+        self, results: list[Any], caps: list[int], limits: list[int], prefix: list[str]
+    ) -> list[tuple[str, int, bool]]:
+        """(text, tokens produced, finished before its cap) from each row's best hypothesis."""
         end_tokens = set(self._end_tokens)
         outputs = []
-        # strict: the filler's result, if any, is the one left over.
-        for result, cap, limit in zip(results[: len(caps)], caps, limits, strict=True):
+        # strict: the caller has cut off the filler's result, if any.
+        for result, cap, limit in zip(results, caps, limits, strict=True):
             tokens = result.hypotheses[0]
             if prefix:
                 if tokens[: len(prefix)] != prefix:

@@ -18,10 +18,9 @@ from wirebrief.errors import GenerationError
 
 
 class Scoring:
-    """Forced-decoding scores for an engine with a tokenizer, a loaded `_translator` and
-    the batching settings of `ModelFiles`."""
+    """Forced-decoding scores for an engine with a tokenizer, a loaded Translator (`_scorer`)
+    and the batching settings of `ModelFiles`."""
 
-    _translator: Any
     _tokenizer: Any
     _config: Any
     max_batch_tokens: int
@@ -29,7 +28,7 @@ class Scoring:
     batch_size: int | None
     device: str
     _tokenizer_lock: Any
-    # And, from the engine: _encode, _refuse_overlong, language_id, _tokens and load.
+    # And, from the engine: _encode, _refuse_overlong, language_id, _tokens, _scorer and load.
 
     def score(
         self, sources: Sequence[str], targets: Sequence[str], params: GenerationParams | None = None
@@ -101,7 +100,7 @@ class Scoring:
         sources.append([filler] * source_ceiling)
         targets.append([*targets[0][:skip], *[filler] * max(0, target_ceiling - 1 - skip)])
         try:
-            results = self._translator.score_batch(
+            results = self._scorer().score_batch(
                 sources, targets, max_batch_size=0, max_input_length=0, offset=skip
             )
         except (MemoryError, RuntimeError) as error:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -230,10 +231,17 @@ class ModelFiles(Engine):
             num_beams=params.num_beams, max_batch_size=rows, cap_ratio=self._cap_ratio(params),
             padded=self._padding(),
         )
-        while pending:
-            batch = pending.pop(0)
+        # Batches are submitted ahead of the one being collected, up to `_in_flight` at a time,
+        # for an engine that can decode several side by side; results land by index.
+        in_flight: deque[tuple[list[int], Callable[[], list[tuple[str, int, bool]]]]] = deque()
+        depth = max(1, self._in_flight(params))
+        while pending or in_flight:
+            while pending and len(in_flight) < depth:
+                batch = pending.pop(0)
+                in_flight.append((batch, self._start_batch([inputs[i] for i in batch], [caps[i] for i in batch], params)))
+            batch, collect = in_flight.popleft()
             try:
-                outputs = self._generate_batch([inputs[i] for i in batch], [caps[i] for i in batch], params)
+                outputs = collect()
             except _OutOfMemory:
                 if len(batch) == 1:
                     raise GenerationError(
@@ -260,6 +268,31 @@ class ModelFiles(Engine):
         """The padded length of an input in a batch-invariant engine (see plan_batches); None
         where batches are padded to their longest member."""
         return None
+
+    def _in_flight(self, params: GenerationParams) -> int:
+        """How many batches the engine decodes side by side (see `_submit_batch`); 1: one at a time."""
+        return 1
+
+    def _start_batch(
+        self, inputs: list[Any], caps: list[int], params: GenerationParams
+    ) -> Callable[[], list[tuple[str, int, bool]]]:
+        """`_submit_batch`, with an out-of-memory error at the start raised when the batch is
+        collected, where the batch is halved."""
+        try:
+            return self._submit_batch(inputs, caps, params)
+        except _OutOfMemory:
+
+            def out_of_memory() -> list[tuple[str, int, bool]]:
+                raise _OutOfMemory()
+
+            return out_of_memory
+
+    def _submit_batch(
+        self, inputs: list[Any], caps: list[int], params: GenerationParams
+    ) -> Callable[[], list[tuple[str, int, bool]]]:
+        """Start one batch and return what collects its outputs. An engine that decodes
+        several batches at once starts it here; by default it runs when collected."""
+        return lambda: self._generate_batch(inputs, caps, params)
 
     def _generate_batch(self, inputs: list[Any], caps: list[int], params: GenerationParams) -> list[tuple[str, int, bool]]:
         """(text, tokens produced, finished before its cap) for each input of one batch."""
