@@ -131,6 +131,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="the article to brief (default: examples/article-nl-2025-02.txt)")
     parser.add_argument("--full-page", action="store_true", help="the whole page, not the first screen")
     options = parser.parse_args(argv)
+    from wirebrief.cli.streams import quiet_libraries
+
+    quiet_libraries(debug=False)  # as `wirebrief` is: no model library's advice on stderr
     options.out_dir.mkdir(parents=True, exist_ok=True)
     page_file = options.out_dir / "brief.html"
     page_file.write_text(render_brief(options.article, _tiny_models(options.models)), encoding="utf-8")
