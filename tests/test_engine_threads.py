@@ -27,34 +27,6 @@ def torch_threads():
     torch.set_num_threads(before)
 
 
-def test_one_thread_reaches_ctranslate2(tiny_settings, tmp_path, monkeypatch):
-    import ctranslate2
-
-    real = ctranslate2.Translator
-    seen: list[dict] = []
-
-    def spy(*args, **options):
-        seen.append(options)
-        return real(*args, **options)
-
-    monkeypatch.setattr(ctranslate2, "Translator", spy)
-    settings = replace(tiny_settings, engine="ctranslate2", device="cpu", threads=1, use_cache=False)
-    with EnginePool(settings) as pool:
-        engine = pool.get("translation")
-        assert engine.generate(["Een korte zin."], translation_params(num_beams=1))
-    assert [options["intra_threads"] for options in seen] == [1]
-
-
-def test_one_thread_reaches_torch(tiny_settings, torch_threads):
-    torch_threads.set_num_threads(2)
-    settings = replace(tiny_settings, engine="torch", device="cpu", threads=1, use_cache=False)
-    with EnginePool(settings) as pool:
-        engine = pool.get("translation")
-        assert engine.generate(["Een korte zin."], translation_params(num_beams=1))
-        assert engine.loaded
-    assert torch_threads.get_num_threads() == 1
-
-
 @pytest.fixture
 def translators(monkeypatch) -> list[dict]:
     """The options of every CTranslate2 Translator made while the test runs."""
@@ -69,6 +41,24 @@ def translators(monkeypatch) -> list[dict]:
 
     monkeypatch.setattr(ctranslate2, "Translator", spy)
     return made
+
+
+def test_one_thread_reaches_ctranslate2(tiny_settings, translators):
+    settings = replace(tiny_settings, engine="ctranslate2", device="cpu", threads=1, use_cache=False)
+    with EnginePool(settings) as pool:
+        engine = pool.get("translation")
+        assert engine.generate(["Een korte zin."], translation_params(num_beams=1))
+    assert [options["intra_threads"] for options in translators] == [1]
+
+
+def test_one_thread_reaches_torch(tiny_settings, torch_threads):
+    torch_threads.set_num_threads(2)
+    settings = replace(tiny_settings, engine="torch", device="cpu", threads=1, use_cache=False)
+    with EnginePool(settings) as pool:
+        engine = pool.get("translation")
+        assert engine.generate(["Een korte zin."], translation_params(num_beams=1))
+        assert engine.loaded
+    assert torch_threads.get_num_threads() == 1
 
 
 def test_beam_batches_run_side_by_side_on_a_cpu_and_greedy_keeps_every_thread(
