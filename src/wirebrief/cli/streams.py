@@ -128,14 +128,24 @@ def out(text: str = "", *, nl: bool = True) -> None:
 
 
 def print_rich(*renderables: Any) -> None:
-    """Rich output, rendered for this terminal (width, colours, NO_COLOR) and written by `out`."""
+    """Rich output, rendered for this terminal (width, colours, NO_COLOR) and written by `out`.
+
+    A console on stdout is only asked what the terminal is like; the rendering goes to a
+    console of its own on a string. A console on stdout writes to it by itself (when a capture
+    ends, for one), and unbuffered (PYTHONUNBUFFERED=1) that write would meet a full disk or a
+    gone reader outside `out`.
+    """
     from rich.console import Console
 
-    console = Console(file=sys.stdout if sys.stdout is not None else io.StringIO())
-    with console.capture() as captured:
-        for renderable in renderables:
-            console.print(renderable)
-    out(captured.get(), nl=False)
+    probe = Console(file=sys.stdout if sys.stdout is not None else io.StringIO())
+    rendered = io.StringIO()
+    console = Console(
+        file=rendered, width=probe.width, height=probe.height, color_system=probe.color_system,
+        force_terminal=probe.is_terminal, no_color=probe.no_color, legacy_windows=False,
+    )
+    for renderable in renderables:
+        console.print(renderable)
+    out(rendered.getvalue(), nl=False)
 
 
 def hold_closed_streams() -> None:
