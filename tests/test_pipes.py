@@ -200,3 +200,26 @@ def test_batch_json_lines_on_a_full_disk_is_exit_10():
     assert result.stderr.decode().splitlines() == [
         "wirebrief: error: cannot write the results to standard output: No space left on device"
     ]
+
+
+@pytest.mark.parametrize("records", [b"", b"not json\n"], ids=["no-input", "one-input"])
+def test_batch_json_lines_to_a_closed_stdout_is_one_line_and_exit_10(records):
+    result = subprocess.run(  # refused before any input is read, not an AttributeError at the first line
+        ["sh", "-c", 'exec "$0" -m wirebrief batch - --format jsonl >&-', sys.executable],
+        input=records, check=False, stderr=subprocess.PIPE, timeout=120,
+    )
+    assert result.returncode == OutputError.exit_code
+    assert result.stderr.decode().splitlines() == [
+        "wirebrief: error: standard output is closed: the results cannot be written (redirect it to a file or a pipe)"
+    ]
+
+
+def test_run_batch_refuses_json_lines_when_stdout_is_closed(tmp_path, monkeypatch):
+    from wirebrief.batch import run_batch
+    from wirebrief.config import Settings
+
+    records = tmp_path / "in.jsonl"
+    records.write_text('{"id": "a", "text": "De minister sprak dinsdag in Brussel."}\n', encoding="utf-8")
+    monkeypatch.setattr(sys, "stdout", None)
+    with pytest.raises(OutputError, match="standard output is closed"):
+        run_batch([str(records)], out_dir=None, settings=Settings(), output_format="jsonl", tiers="none", engines={})

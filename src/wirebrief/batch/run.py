@@ -29,6 +29,7 @@ from wirebrief.batch.steps import (
     write_result,
 )
 from wirebrief.config import Settings
+from wirebrief.errors import OutputError
 from wirebrief.options import Options
 
 if TYPE_CHECKING:
@@ -67,6 +68,10 @@ def run_batch(
     """
     options = batch_options(options, option_arguments)
     check_output(options.output_format, out_dir)
+    stream = stream or sys.stdout
+    if stream is None and options.output_format == "jsonl":  # started with fd 1 closed (`>&-`)
+        raise OutputError("standard output is closed: the results cannot be written",
+                          hint="redirect it to a file or a pipe, or pass a stream")
     check_sources(sources)
     job = make_job(settings, options, out_dir)
     from wirebrief.engines.pool import EnginePool
@@ -74,7 +79,7 @@ def run_batch(
     pool = EnginePool(settings, supplied=engines)
     try:
         return _run(sources, job, pool, force, shard, pattern, (window_articles, window_sentences),
-                    observer or Quiet(), stream or sys.stdout)
+                    observer or Quiet(), stream)
     finally:
         if engines is not None:
             # As pipeline.iter_briefs: a caller passing the same dict again reuses the engines.

@@ -24,7 +24,7 @@ from wirebrief.cli.options import (
     tiers_option,
     verify_option,
 )
-from wirebrief.cli.streams import quiet_libraries, silence_stdout, stderr_console
+from wirebrief.cli.streams import quiet_libraries, require_stdout, silence_stdout, stderr_console
 from wirebrief.options import BATCH_FORMATS, Options
 
 
@@ -130,6 +130,8 @@ def batch(sources: tuple[str, ...], out_dir: str | None, output_format: str, sou
     from wirebrief.batch import parse_shard, run_batch
     from wirebrief.errors import EXIT_CHECKS, EXIT_PARTIAL, OutputError
 
+    if output_format == "jsonl":
+        require_stdout("the results")  # before any input is read or model loaded
     run = run_batch
     on_ray = _ray_arguments(ray_address, actors, actor_cpus, out_dir)
     if on_ray is not None:

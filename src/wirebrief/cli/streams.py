@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import os
 import sys
-from typing import Any
+from typing import Any, TextIO
 
 
 def stderr_console():
@@ -92,6 +92,15 @@ def silence_stdout() -> None:
     os.close(devnull)
 
 
+def require_stdout(what: str = "the result") -> TextIO:
+    """sys.stdout, or an OutputError (exit 10) when the program started with fd 1 closed (`>&-`)."""
+    from wirebrief.errors import OutputError
+
+    if sys.stdout is None:
+        raise OutputError(f"standard output is closed: {what} cannot be written", hint="redirect it to a file or a pipe")
+    return sys.stdout
+
+
 def out(text: str = "", *, nl: bool = True) -> None:
     """Write a result to stdout: all of it, or a clear error.
 
@@ -101,10 +110,7 @@ def out(text: str = "", *, nl: bool = True) -> None:
     """
     from wirebrief.errors import OutputError
 
-    stream = sys.stdout
-    if stream is None:  # started with fd 1 closed (`>&-`)
-        raise OutputError("standard output is closed: the result cannot be written",
-                          hint="redirect it to a file or a pipe")
+    stream = require_stdout()
     text = text + "\n" if nl else text
     try:
         fd = stream.fileno()
