@@ -110,7 +110,8 @@ def _full_disk_commands(big_pair: tuple[Path, Path], article: Path) -> dict[str,
 def _assert_full_disk_line(result: subprocess.CompletedProcess) -> None:
     assert result.returncode == OutputError.exit_code, result.stderr
     lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("wirebrief: error: cannot write the result to standard output")
+    assert len(lines) == 1
+    assert lines[0].startswith("wirebrief: error: cannot write the result to standard output")
     assert "No space left on device" in lines[0]
 
 
@@ -121,11 +122,12 @@ def _assert_full_disk_line(result: subprocess.CompletedProcess) -> None:
                                      "brief-json"])
 def test_a_full_disk_is_one_line_and_exit_10_not_a_partial_success(big_pair, tmp_path, command, unbuffered):
     article = tmp_path / "artikel.txt"
-    article.write_text("De minister sprak dinsdag in Brussel over de plannen van het kabinet.\n", encoding="utf-8")
+    article.write_text("De minister sprak dinsdag in Brussel over de plannen van het kabinet.\n",
+                       encoding="utf-8")
     environment = {**os.environ, "PYTHONUNBUFFERED": unbuffered}
     with open("/dev/full", "wb") as full:
-        result = wirebrief(*_full_disk_commands(big_pair, article)[command], stdout=full, stderr=subprocess.PIPE,
-                           text=True, env=environment)
+        result = wirebrief(*_full_disk_commands(big_pair, article)[command], stdout=full,
+                           stderr=subprocess.PIPE, text=True, env=environment)
     _assert_full_disk_line(result)
 
 
@@ -151,7 +153,8 @@ def _on_a_terminal(args: list[str], environment: dict[str, str]) -> bytes:
 
 def test_rich_output_keeps_the_terminals_colours_width_and_no_color(tmp_path):
     article = tmp_path / "artikel.txt"
-    article.write_text("De minister sprak dinsdag in Brussel over de plannen van het kabinet.\n", encoding="utf-8")
+    article.write_text("De minister sprak dinsdag in Brussel over de plannen van het kabinet.\n",
+                       encoding="utf-8")
     args = ["detect", str(article), "--format", "rich"]
     environment = {key: value for key, value in os.environ.items()
                    if key not in ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "TERM")}
@@ -166,7 +169,8 @@ def test_rich_output_keeps_the_terminals_colours_width_and_no_color(tmp_path):
 
 def test_a_closed_stdout_is_one_line_and_exit_10(tmp_path):
     article = tmp_path / "artikel.txt"
-    article.write_text("De minister sprak dinsdag in Brussel over de plannen van het kabinet.\n", encoding="utf-8")
+    article.write_text("De minister sprak dinsdag in Brussel over de plannen van het kabinet.\n",
+                       encoding="utf-8")
     result = subprocess.run(  # the shell's `>&-`: the program starts with no fd 1 at all
         ["sh", "-c", 'exec "$0" -m wirebrief detect "$1" --format json >&-', sys.executable, str(article)],
         check=False, stderr=subprocess.PIPE, text=True, timeout=120,
@@ -222,4 +226,46 @@ def test_run_batch_refuses_json_lines_when_stdout_is_closed(tmp_path, monkeypatc
     records.write_text('{"id": "a", "text": "De minister sprak dinsdag in Brussel."}\n', encoding="utf-8")
     monkeypatch.setattr(sys, "stdout", None)
     with pytest.raises(OutputError, match="standard output is closed"):
-        run_batch([str(records)], out_dir=None, settings=Settings(), output_format="jsonl", tiers="none", engines={})
+        run_batch([str(records)], out_dir=None, settings=Settings(), output_format="jsonl", tiers="none",
+                  engines={})
+
+
+# click prints --help and --version itself; they go out whole or fail as a result does.
+HELP_AND_VERSION = [["--help"], ["--version"], ["brief", "--help"], ["cache", "clear", "-h"]]
+
+
+@pytest.mark.parametrize("unbuffered", ["", "1"], ids=["buffered", "unbuffered"])
+@pytest.mark.parametrize("args", HELP_AND_VERSION, ids=" ".join)
+def test_help_and_version_on_a_full_disk_are_one_line_and_exit_10(args, unbuffered):
+    with open("/dev/full", "wb") as full:
+        result = wirebrief(*args, stdout=full, stderr=subprocess.PIPE, text=True,
+                           env={**os.environ, "PYTHONUNBUFFERED": unbuffered})
+    _assert_full_disk_line(result)
+
+
+@pytest.mark.parametrize("args", HELP_AND_VERSION, ids=" ".join)
+def test_help_and_version_to_a_reader_gone_give_141(args):
+    read, write = os.pipe()
+    os.close(read)
+    result = wirebrief(*args, stdout=write, stderr=subprocess.PIPE, text=True)
+    os.close(write)
+    assert (result.returncode, result.stderr) == (EXIT_BROKEN_PIPE, "")
+
+
+@pytest.mark.parametrize("args", HELP_AND_VERSION, ids=" ".join)
+def test_help_and_version_to_a_closed_stdout_are_one_line_and_exit_10(args):
+    what = "version" if args == ["--version"] else "help"
+    result = subprocess.run(
+        ["sh", "-c", 'exec "$0" -m wirebrief "$@" >&-', sys.executable, *args],
+        check=False, stderr=subprocess.PIPE, text=True, timeout=120,
+    )
+    assert result.returncode == OutputError.exit_code
+    assert result.stderr.splitlines() == [
+        f"wirebrief: error: standard output is closed: the {what} cannot be written (redirect it to a file or a pipe)"
+    ]
+
+
+def test_the_help_lists_exit_code_10():
+    result = wirebrief("--help", capture_output=True, text=True)
+    assert result.returncode == 0
+    assert "10 output could not be written" in " ".join(result.stdout.split())

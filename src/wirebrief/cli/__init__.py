@@ -1,6 +1,6 @@
 """The command line: parse options, call the library, render, map errors to exit codes.
 
-Results go to stdout through render.streams.out; progress, warnings and errors go to stderr,
+Results go to stdout through cli.streams.out; progress, warnings and errors go to stderr,
 so `wirebrief brief - --format json | jq` always works. The views are in render/.
 
 The commands live in commands_*.py, the options they share in options.py, the error handling
@@ -15,14 +15,14 @@ from wirebrief.cli.commands_batch import batch
 from wirebrief.cli.commands_brief import brief, summarise, translate
 from wirebrief.cli.commands_check import check, detect
 from wirebrief.cli.commands_tools import cache, models, prompts
-from wirebrief.cli.group import Group, debug_option
+from wirebrief.cli.group import Group, debug_option, version_option
 from wirebrief.cli.streams import hold_closed_streams
 
 __all__ = ["cli", "main"]
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="wirebrief", prog_name="wirebrief")
+@version_option
 @debug_option
 def cli() -> None:
     """Translate a news article with a local model and brief it: headline, lede, summary,
@@ -31,7 +31,8 @@ def cli() -> None:
     SOURCE is a file (text, HTML, Markdown or .docx), an http(s) URL, or - for standard
     input. Exit codes: 0 ok, 2 usage, 3 input, 4 model missing, 5 generation failed,
     6 config/prompt file, 7 some batch inputs failed, 8 findings reached --fail-on, 9 URL could
-    not be fetched, 130 interrupted, 141 stdout closed by its reader.
+    not be fetched, 10 output could not be written, 130 interrupted, 141 stdout closed by its
+    reader.
     """
 
 

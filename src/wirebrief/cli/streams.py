@@ -97,7 +97,8 @@ def require_stdout(what: str = "the result") -> TextIO:
     from wirebrief.errors import OutputError
 
     if sys.stdout is None:
-        raise OutputError(f"standard output is closed: {what} cannot be written", hint="redirect it to a file or a pipe")
+        raise OutputError(f"standard output is closed: {what} cannot be written",
+                          hint="redirect it to a file or a pipe")
     return sys.stdout
 
 
