@@ -64,3 +64,29 @@ def test_no_pairs_score_nothing_and_a_count_mismatch_is_an_error(tiny_models, tm
     assert not ct2.loaded
     with pytest.raises(ValueError):
         ct2.score(["een"], [])
+
+
+def test_a_scoring_call_holds_its_logits_within_the_budget(tiny_models, tmp_path, sentences, monkeypatch):
+    """score_batch computes every target position's logits over the whole vocabulary at once;
+    a call's rows are bounded by that (SCORE_LOGITS), and the scores do not change."""
+    from wirebrief.engines import batching
+
+    ct2, _ = engines(tiny_models["translation"], tmp_path)
+    targets = ["The minister said the plan costs 4 million euros, and more."] * len(sentences)
+    unbounded = ct2.score(sentences, targets)
+    vocabulary = len(ct2._vocabulary)
+    monkeypatch.setattr(batching, "SCORE_LOGITS", 160 * vocabulary)  # 160 tokens a call
+    calls: list[tuple[int, int, int]] = []
+    real = ct2._translator
+
+    class Spy:
+        def score_batch(self, sources, targets, **options):
+            rows = [i for i, row in enumerate(sources) if set(row) != {"</s>"}]
+            calls.append((len(rows), max(map(len, sources)), max(map(len, targets))))
+            return real.score_batch(sources, targets, **options)
+
+    monkeypatch.setattr(ct2, "_translator", Spy())
+    assert ct2.score(sentences, targets) == pytest.approx(unbounded, abs=1e-5)
+    assert len(calls) > 1 and sum(rows for rows, _, _ in calls) == len(sentences)
+    # A row costs its call's padded input and target lengths.
+    assert all(rows == 1 or rows * (source + target) <= 160 for rows, source, target in calls)

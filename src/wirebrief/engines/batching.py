@@ -24,6 +24,17 @@ CUDA_TOKENS_PER_GIB = 4_096
 PAD_STEP = 32
 
 
+#: The most logits (rows x target tokens x vocabulary) one scoring call computes: the logits,
+#: not the inputs, are what a forced-decoding pass holds in memory (a float32 copy of 2^26
+#: is 256 MiB; an opus-mt-sized vocabulary then takes about 1,100 target tokens a call).
+SCORE_LOGITS = 1 << 26
+
+
+def score_budget(max_batch_tokens: int, vocabulary: int) -> int:
+    """The token budget of one scoring call: its logits within SCORE_LOGITS, at least 64 tokens."""
+    return max(64, min(max_batch_tokens, SCORE_LOGITS // max(1, vocabulary)))
+
+
 def padded_length(tokens: int, limit: int) -> int:
     """The length an input of `tokens` tokens is padded to, whatever else is in its batch.
 

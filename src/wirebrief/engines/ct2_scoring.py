@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from wirebrief.engines.base import GenerationParams, first_line
-from wirebrief.engines.batching import padded_length, plan_batches
+from wirebrief.engines.batching import padded_length, plan_batches, score_budget
 from wirebrief.errors import GenerationError
 
 
@@ -28,6 +28,7 @@ class Scoring:
     batch_size: int | None
     device: str
     _tokenizer_lock: Any
+    _vocabulary: set[str]
     # And, from the engine: _encode, _refuse_overlong, language_id, _tokens, _scorer and load.
 
     def score(
@@ -70,6 +71,9 @@ class Scoring:
         """Batches of one padding bucket on each side, within the token budget, longest first:
         every row is padded to its buckets' ceilings (a filler row), so its score does not
         depend on its batch-mates, as a translation's does not."""
+        # The logits of every target position over the whole vocabulary are what a call holds
+        # in memory (35 rows of an opus-mt-sized model in one call: 2 GiB), so they set the budget.
+        budget = score_budget(self.max_batch_tokens, len(self._vocabulary) or len(self._tokenizer))
         groups: dict[tuple[int, int], list[int]] = {}
         for index in fits:
             key = (self._bucket(len(inputs[index])), self._bucket(len(labels[index]) + 1))
@@ -77,9 +81,11 @@ class Scoring:
         batches = []
         for key in sorted(groups, reverse=True):
             members = groups[key]
+            # Every row is padded to the group's ceilings, so those are what a row costs.
+            rows = max(1, budget // sum(key))
             planned = plan_batches(
                 [len(inputs[i]) for i in members], [len(labels[i]) + 1 for i in members],
-                max_batch_tokens=self.max_batch_tokens, max_batch_size=self.batch_size, cap_ratio=0.0,
+                max_batch_tokens=budget, max_batch_size=min(rows, self.batch_size or rows), cap_ratio=0.0,
             )  # fmt: skip
             batches += [[members[i] for i in batch] for batch in planned]
         return batches

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from wirebrief.engines.base import TORCH_NAME, Generation, GenerationParams, ProgressCallback, first_line
-from wirebrief.engines.batching import default_batch_tokens, plan_batches
+from wirebrief.engines.batching import default_batch_tokens, plan_batches, score_budget
 from wirebrief.engines.files import ModelFiles, _OutOfMemory
 from wirebrief.errors import GenerationError, ModelError, UsageError
 from wirebrief.models import ModelRef
@@ -59,10 +59,6 @@ def resolve_dtype(requested: str, device: str):  # -> torch.dtype
 MIXED_CAP_RATIO = 0.7
 
 
-#: The most logits (rows x target tokens x vocabulary) one scoring call computes: the logits,
-#: not the inputs, are what a forced-decoding pass holds in memory (a float32 copy of 2^26
-#: is 256 MiB; an opus-mt-sized vocabulary then takes about 1,100 target tokens a call).
-SCORE_LOGITS = 1 << 26
 
 
 class _RowCaps:
@@ -308,7 +304,7 @@ class HuggingFaceEngine(ModelFiles):
         if not fits:
             return scores
         self.load()
-        budget = max(64, min(self.max_batch_tokens, SCORE_LOGITS // max(1, self._model.config.vocab_size)))
+        budget = score_budget(self.max_batch_tokens, self._model.config.vocab_size)
         pending = [
             [fits[i] for i in batch]
             for batch in plan_batches(
