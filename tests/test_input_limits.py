@@ -11,10 +11,9 @@ import zipfile
 
 import pytest
 
-from wirebrief.inputs import document
-from wirebrief.inputs.document import MAX_ARTICLE_BYTES, MAX_INPUT_BYTES, decode, load, read_source
 from wirebrief.errors import InputError
-from wirebrief.inputs import MAX_DOCX_RATIO, MAX_DOCX_UNPACKED_BYTES, read_input
+from wirebrief.inputs import MAX_DOCX_RATIO, MAX_DOCX_UNPACKED_BYTES, document, read_input
+from wirebrief.inputs.document import MAX_ARTICLE_BYTES, MAX_INPUT_BYTES, decode, load, read_source
 
 SENTENCE = "De gemeenteraad van Utrecht heeft het plan voor een autoluwe binnenstad van tafel gehaald. "
 
@@ -117,6 +116,50 @@ def test_an_unreadable_path_is_an_input_error_not_a_crash(tmp_path):
     looping.symlink_to(looping)
     with pytest.raises(InputError, match="lus.txt: cannot be read"):
         read_source(looping)
+
+
+def varied_article(size: int) -> str:
+    """About `size` bytes of news text whose sentences all differ, with numbers, names and quotes
+    for the checks to work on (the example article's paragraphs, numbered round by round)."""
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "article-nl-2025-02.txt"
+    paragraphs = [block for block in example.read_text(encoding="utf-8").split("\n\n")[1:] if block.strip()]
+    blocks: list[str] = []
+    total = round_number = 0
+    while total < size:
+        for paragraph in paragraphs:
+            block = f"Ronde {round_number}: " + paragraph.replace(". ", f" in ronde {round_number}. ")
+            blocks.append(block)
+            total += len(block.encode()) + 2
+        round_number += 1
+    return "\n\n".join(blocks).encode()[:size].decode("utf-8", errors="ignore")
+
+
+def peak_bytes(work) -> int:
+    tracemalloc.start()
+    try:
+        work()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_memory_per_byte_of_article_text_stays_small():
+    """The audit's 30 MB article reached 10.2 GB (about 700 bytes per input byte). Splitting a
+    256 KiB article took about 7 bytes per byte at the audit, checking it against itself about 17
+    (both sides parsed, aligned and checked); these bounds leave room, not a quadratic term."""
+    from wirebrief.check import check_texts
+
+    text = varied_article(256 * 1024)
+    warm = varied_article(4096)  # imports, compiled patterns and tables are not the article's cost
+    document.parse(warm, language="nl")
+    check_texts(warm, warm)
+    size = len(text.encode())
+    parse_peak = peak_bytes(lambda: document.parse(text, language="nl"))
+    assert parse_peak < 16 * size, f"parse: {parse_peak / size:.1f} bytes per byte"
+    check_peak = peak_bytes(lambda: check_texts(text, text))
+    assert check_peak < 40 * size, f"check_texts: {check_peak / size:.1f} bytes per byte"
 
 
 # --------------------------------------------------------------------------------------------
