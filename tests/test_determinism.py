@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 from collections import defaultdict
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from test_cache import BROKEN
 
 from wirebrief.batch import run_batch
 from wirebrief.engines.batching import padded_length
@@ -167,11 +169,26 @@ def _batch(settings, folder: Path, observer=None, window: int = 1) -> list[dict]
     return [{key: record["brief"][key] for key in ("paragraphs", "summaries", "findings")} for record in records]
 
 
-def test_a_cache_cleared_between_windows_changes_nothing(tiny_settings, texts, tmp_path, recorded):
+class _CorruptsTheCache(_ClearsTheCache):
+    """A batch observer that overwrites the cache file with garbage once, after the first
+    article is written, while the run's engines hold it open."""
+
+    def article(self, entry, report) -> None:
+        if not self.cleared:
+            BROKEN["garbage"](self.path)
+            self.cleared = 1
+
+
+def _articles(tmp_path: Path, texts: dict[str, str]) -> Path:
     folder = tmp_path / "articles"
     folder.mkdir()
     for name, text in texts.items():
         (folder / f"{name}.txt").write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_a_cache_cleared_between_windows_changes_nothing(tiny_settings, texts, tmp_path, recorded):
+    folder = _articles(tmp_path, texts)
     settings = replace(tiny_settings, engine="ctranslate2", device="cpu")
     path = tmp_path / "cache.sqlite3"
     cached = replace(settings, use_cache=True, cache=path)
@@ -183,4 +200,23 @@ def test_a_cache_cleared_between_windows_changes_nothing(tiny_settings, texts, t
     assert observer.cleared > 0, "the cache held outputs when it was cleared"
     # Compared with no cache at all, every article in one window.
     assert cleared == _batch(settings, folder, window=len(texts))
+    assert all(len(lengths) == 1 for lengths in recorded.values())
+
+
+def test_a_cache_corrupted_between_windows_changes_nothing(tiny_settings, texts, tmp_path, recorded, caplog):
+    caplog.set_level(logging.WARNING, logger="wirebrief.engines.store")
+    folder = _articles(tmp_path, texts)
+    settings = replace(tiny_settings, engine="ctranslate2", device="cpu")
+    path = tmp_path / "cache.sqlite3"
+    cached = replace(settings, use_cache=True, cache=path)
+    # The cache holds every article when the batch starts, and is garbage after the first.
+    _batch(cached, folder)
+    observer = _CorruptsTheCache(path)
+    corrupted = _batch(cached, folder, observer)
+
+    assert observer.cleared, "the cache was corrupted during the run"
+    # The garbage was noticed (the run went on without the cache), not served around.
+    noticed = [record.getMessage() for record in caplog.records if "is unusable" in record.getMessage()]
+    assert len(noticed) == 1 and "continuing without it" in noticed[0]
+    assert corrupted == _batch(settings, folder, window=len(texts))
     assert all(len(lengths) == 1 for lengths in recorded.values())
