@@ -7,11 +7,11 @@ the `from_pretrained` path real models take. Their output is gibberish by design
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from pathlib import Path
 
 import pytest
+from fakes import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "article-nl-2025-02.txt"
@@ -37,22 +37,14 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """{"translation": folder, "summary": folder} of tiny random-weight models."""
-    spec = importlib.util.spec_from_file_location("make_tiny_models", ROOT / "scripts" / "make_tiny_models.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.build(tmp_path_factory.mktemp("tiny-models"), seed=0)
+    return load_script("make_tiny_models").build(tmp_path_factory.mktemp("tiny-models"), seed=0)
 
 
 @pytest.fixture(scope="session")
 def tiny_reverse_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny random-weight English -> Dutch model, for `--verify back` (kept out of
     `tiny_models`, whose keys other tests assert)."""
-    spec = importlib.util.spec_from_file_location("make_tiny_models", ROOT / "scripts" / "make_tiny_models.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.build_reverse_model(tmp_path_factory.mktemp("tiny-reverse"), seed=0)
+    return load_script("make_tiny_models").build_reverse_model(tmp_path_factory.mktemp("tiny-reverse"), seed=0)
 
 
 #: The model tests run on the CPU; WIREBRIEF_TEST_DEVICE=cuda runs them on a GPU instead.

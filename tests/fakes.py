@@ -150,3 +150,19 @@ class FakeEngine(Engine):
             if text.startswith(prefix):
                 return " ".join(text[len(prefix) :].split()[: self.summary_words])
         return fake_translation(text)
+
+
+def load_script(name: str):
+    """scripts/<name>.py as a module (scripts are not a package), registered under its name
+    while it loads, as dataclasses need."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "scripts" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module

@@ -14,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from fakes import load_script
 from test_html import EXAMPLE, HOSTILE, make
 
 from wirebrief.inputs.document import load, parse
@@ -27,11 +28,7 @@ PWNED = "<script>window.__pwned = 1</script>"
 
 def _screenshot_script():
     """scripts/screenshot_html.py, whose `launch` the screenshots and these tests share."""
-    spec = importlib.util.spec_from_file_location("screenshot_html", ROOT / "scripts" / "screenshot_html.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("screenshot_html")
 
 
 def _missing(chromium: str) -> str | None:

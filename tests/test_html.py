@@ -11,13 +11,13 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from fakes import FakeEngine
+from fakes import FakeEngine, load_script
 
 from wirebrief.check import Finding
 from wirebrief.config import Settings
 from wirebrief.inputs.document import load, parse
-from wirebrief.render.html import batch_index, to_html
 from wirebrief.pipeline import make_brief
+from wirebrief.render.html import batch_index, to_html
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "article-nl-2025-02.txt"
 SCRIPT = "<script>alert(1)</script>"
@@ -380,13 +380,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _screenshot_script():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("screenshot_html", ROOT / "scripts" / "screenshot_html.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("screenshot_html")
 
 
 def test_the_screenshot_script_writes_the_images_the_readme_shows():

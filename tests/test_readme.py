@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from fakes import load_script
+
 from wirebrief.errors import EXIT_CODES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -18,13 +20,7 @@ def test_readme_lists_exactly_the_exit_codes_the_cli_uses():
 
 
 def _readme_commands() -> list[str]:
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("readme_commands", ROOT / "scripts" / "readme_commands.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.readme_commands(README)
+    return load_script("readme_commands").readme_commands(README)
 
 
 def test_readme_opens_with_the_two_set_up_commands():

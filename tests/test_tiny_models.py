@@ -7,20 +7,16 @@ model with source and target swapped, seeded like the others.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 from pathlib import Path
 
 import pytest
+from fakes import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def load_script():
-    spec = importlib.util.spec_from_file_location("make_tiny_models", ROOT / "scripts" / "make_tiny_models.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def make_tiny_models():
+    return load_script("make_tiny_models")
 
 
 def digests(folder: Path) -> dict[str, str]:
@@ -33,7 +29,7 @@ def digests(folder: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def script():
-    return load_script()
+    return make_tiny_models()
 
 
 @pytest.fixture(scope="module")
