@@ -22,14 +22,12 @@ class Scoring:
     and the batching settings of `ModelFiles`."""
 
     _tokenizer: Any
-    _config: Any
     max_batch_tokens: int
     max_input_tokens: int
     batch_size: int | None
     device: str
-    _tokenizer_lock: Any
     _vocabulary: set[str]
-    # And, from the engine: _encode, _refuse_overlong, language_id, _tokens, _scorer and load.
+    # And, from the engine: _score_inputs, _decoder_positions, _tokens, _scorer and load.
 
     def score(
         self, sources: Sequence[str], targets: Sequence[str], params: GenerationParams | None = None
@@ -37,24 +35,13 @@ class Scoring:
         """Each target's mean log-probability per token given its source (see `Engine.score`);
         None for a target longer than the decoder has positions for."""
         sources, targets = list(sources), list(targets)
-        if len(sources) != len(targets):
-            raise ValueError(f"{len(targets)} targets for {len(sources)} sources")  # a programming error
-        if not sources:
+        if not sources and not targets:
             return []
-        source_language = params.source_language if params is not None else None
-        target_language = params.target_language if params is not None else None
-        encoded = self._encode(sources, source_language, add_special_tokens=True, truncation=False)
-        encoded = encoded["input_ids"]
-        self._refuse_overlong(sources, [len(ids) for ids in encoded])
+        encoded, target_ids, target_language = self._score_inputs(sources, targets, params)
         prefix = [] if target_language is None else [target_language]
-        if target_language is not None:
-            self.language_id(target_language)
-        with self._tokenizer_lock:  # target mode is tokenizer state, as the source language is
-            target_ids = self._tokenizer(text_target=targets, add_special_tokens=False)["input_ids"]
         # CTranslate2 adds the decoder start and the EOS itself; the EOS counts for the limit.
         labels = [prefix + self._tokens(ids) for ids in target_ids]
-        limit = getattr(self._config, "max_position_embeddings", None) or self.max_input_tokens
-        fits = [i for i, tokens in enumerate(labels) if len(tokens) + 1 <= limit]
+        fits = [i for i, tokens in enumerate(labels) if len(tokens) + 1 <= self._decoder_positions]
         scores: list[float | None] = [None] * len(sources)
         if not fits:
             return scores

@@ -203,6 +203,33 @@ class ModelFiles(Engine):
         self._language_ids[code] = token_id
         return token_id
 
+    def _score_inputs(
+        self, sources: list[str], targets: list[str], params: GenerationParams | None
+    ) -> tuple[list[list[int]], list[list[int]], str | None]:
+        """What both engines' `score` starts from: each source's input ids (an over-long one
+        refused), each target's ids as the model writes them, and the target language code."""
+        if len(sources) != len(targets):
+            raise ValueError(f"{len(targets)} targets for {len(sources)} sources")  # a programming error
+        source_language = params.source_language if params is not None else None
+        target_language = params.target_language if params is not None else None
+        inputs = self._encode(sources, source_language, add_special_tokens=True, truncation=False)["input_ids"]
+        self._refuse_overlong(sources, [len(ids) for ids in inputs])
+        if target_language is not None:
+            self.language_id(target_language)
+        return inputs, self._target_ids(targets), target_language
+
+    def _target_ids(self, targets: list[str]) -> list[list[int]]:
+        """The targets' token ids as the model writes them (Marian: with its target-side
+        vocabulary), without special tokens."""
+        with self._tokenizer_lock:  # target mode is tokenizer state, as the source language is
+            return self._tokenizer(text_target=targets, add_special_tokens=False)["input_ids"]
+
+    @property
+    def _decoder_positions(self) -> int:
+        """The longest target (EOS included) the decoder has positions for: a longer one, as a
+        text translated in pieces and joined can be, is not scored."""
+        return getattr(self._config, "max_position_embeddings", None) or self.max_input_tokens
+
     def _refuse_overlong(self, texts: Sequence[str], lengths: Sequence[int]) -> None:
         for text, length in zip(texts, lengths):
             if length > self.max_input_tokens:

@@ -286,20 +286,12 @@ class HuggingFaceEngine(ModelFiles):
         """Each target's mean log-probability per token given its source: one forward pass per
         batch with the target as the decoder's input (teacher forcing), padding masked."""
         sources, targets = list(sources), list(targets)
-        if len(sources) != len(targets):
-            raise ValueError(f"{len(targets)} targets for {len(sources)} sources")  # a programming error
-        if not sources:
+        if not sources and not targets:
             return []
-        source_language = params.source_language if params is not None else None
-        target_language = params.target_language if params is not None else None
-        inputs = self._encode(sources, source_language, add_special_tokens=True, truncation=False)["input_ids"]
-        self._refuse_overlong(sources, [len(ids) for ids in inputs])
+        inputs, target_ids, target_language = self._score_inputs(sources, targets, params)
         prefix = [self.language_id(target_language)] if target_language is not None else []
-        labels = [prefix + ids + [self._tokenizer.eos_token_id] for ids in self._target_ids(targets)]
-        # A target longer than the decoder has positions for (one translated in pieces and
-        # joined can be) is not scored: the model never saw it whole.
-        limit = getattr(self._config, "max_position_embeddings", None) or self.max_input_tokens
-        fits = [i for i, ids in enumerate(labels) if len(ids) <= limit]
+        labels = [prefix + ids + [self._tokenizer.eos_token_id] for ids in target_ids]
+        fits = [i for i, ids in enumerate(labels) if len(ids) <= self._decoder_positions]
         scores: list[float | None] = [None] * len(sources)
         if not fits:
             return scores
@@ -325,12 +317,6 @@ class HuggingFaceEngine(ModelFiles):
             for index, value in zip(batch, found):
                 scores[index] = value
         return scores
-
-    def _target_ids(self, targets: list[str]) -> list[list[int]]:
-        """The targets' token ids as the model writes them (Marian: with its target-side
-        vocabulary), without special tokens."""
-        with self._tokenizer_lock:  # target mode is tokenizer state, as the source language is
-            return self._tokenizer(text_target=targets, add_special_tokens=False)["input_ids"]
 
     def _score_batch(self, inputs: list[list[int]], labels: list[list[int]], skip: int) -> list[float]:
         """Mean log-probability of each row's labels, the first `skip` (a forced language code)
