@@ -166,3 +166,14 @@ def load_script(name: str):
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def filled_cache(path, texts: list[str], params):
+    """A generation cache at `path` holding FakeEngine's outputs for `texts`: a node's cache
+    for the merge tests."""
+    from wirebrief.engines.cache import CachedEngine, GenerationCache
+
+    engine = CachedEngine(FakeEngine(prompt_prefixes=()), GenerationCache(path))
+    engine.generate(texts, params)
+    engine.cache.close()
+    return path

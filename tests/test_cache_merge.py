@@ -8,7 +8,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from fakes import FakeEngine
+from fakes import FakeEngine, filled_cache
 
 from wirebrief.engines.base import GenerationParams
 from wirebrief.engines.cache import CachedEngine, GenerationCache
@@ -19,10 +19,7 @@ PARAMS = GenerationParams(max_new_tokens=64, num_beams=4)
 
 
 def filled(path: Path, texts: list[str]) -> Path:
-    engine = CachedEngine(FakeEngine(prompt_prefixes=()), GenerationCache(path))
-    engine.generate(texts, PARAMS)
-    engine.cache.close()
-    return path
+    return filled_cache(path, texts, PARAMS)
 
 
 def rows(path: Path) -> set[tuple]:

@@ -6,20 +6,16 @@ import sqlite3
 from pathlib import Path
 
 from click.testing import CliRunner
-from fakes import FakeEngine
+from fakes import filled_cache
 
 from wirebrief.cli import cli
 from wirebrief.engines.base import GenerationParams
-from wirebrief.engines.cache import CachedEngine, GenerationCache
 
 PARAMS = GenerationParams(max_new_tokens=64, num_beams=4)
 
 
 def filled(path: Path, texts: list[str]) -> Path:
-    engine = CachedEngine(FakeEngine(prompt_prefixes=()), GenerationCache(path))
-    engine.generate(texts, PARAMS)
-    engine.cache.close()
-    return path
+    return filled_cache(path, texts, PARAMS)
 
 
 def count(path: Path) -> int:
